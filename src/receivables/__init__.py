@@ -1,0 +1,1 @@
+"""receivables: the domain logic of accounts receivable, exact with money."""
