@@ -120,8 +120,8 @@ def minor_units(currency: str | moneyed.Currency) -> int:
 
     Codes with no minor unit in ISO 4217 (precious metals, XXX) count as 0.
 
-    >>> [minor_units(c) for c in ("JPY", "USD", "KWD", "CLF", "IQD")]
-    [0, 2, 3, 4, 3]
+    >>> tuple(minor_units(c) for c in ("JPY", "USD", "KWD", "CLF", "IQD"))
+    (0, 2, 3, 4, 3)
     """
     cur = currency if isinstance(currency, moneyed.Currency) else currency_of(currency)
     digits = len(str(cur.sub_unit)) - 1
