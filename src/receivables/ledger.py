@@ -66,7 +66,15 @@ from receivables.models import (
 )
 from receivables.money import CurrencyCode, FxRates, Money
 
-__all__ = ["Ledger", "LedgerData", "Movement", "OpenItem", "document_date", "is_debit"]
+__all__ = [
+    "Ledger",
+    "LedgerData",
+    "Movement",
+    "OpenItem",
+    "document_date",
+    "is_debit",
+    "movement_date",
+]
 
 Movement = Application | WriteOff | Refund
 """Anything that moves an amount off a document."""
@@ -85,7 +93,8 @@ def document_date(document: Document) -> date:
     return document.received_on if isinstance(document, Payment) else document.issue_date
 
 
-def _movement_date(movement: Movement) -> date:
+def movement_date(movement: Movement) -> date:
+    """The date a movement takes effect: applied, written off or paid on."""
     if isinstance(movement, Application):
         return movement.applied_on
     if isinstance(movement, WriteOff):
@@ -197,6 +206,7 @@ class Ledger:
     """
 
     __slots__ = (
+        "_by_doc",
         "_customers",
         "_disputes",
         "_docs",
@@ -225,6 +235,7 @@ class Ledger:
             self._add_document(doc)
         self._movements: dict[str, Movement] = {}
         self._tracks: dict[str, _Track] = {}
+        self._by_doc: dict[str, list[Movement]] = defaultdict(list)
         self._add_movements(movements)
         self._promises = _unique_by_id(promises, "promise")
         self._disputes = _unique_by_id(disputes, "dispute")
@@ -289,10 +300,11 @@ class Ledger:
         for m in fresh:
             self._movements[m.id] = m
             for doc_id, amount in _reductions(m):
+                self._by_doc[doc_id].append(m)
                 track = self._tracks.get(doc_id)
                 if track is None:
                     track = self._tracks[doc_id] = _Track()
-                track.pending.append((_movement_date(m), amount))
+                track.pending.append((movement_date(m), amount))
         for track in self._tracks.values():
             if track.pending:
                 track.seal()
@@ -308,7 +320,7 @@ class Ledger:
         return doc
 
     def _check_movement(self, m: Movement, used: dict[str, Decimal]) -> None:
-        when = _movement_date(m)
+        when = movement_date(m)
         touched: list[tuple[Document, str, Decimal]] = []
         if isinstance(m, Application):
             source = self._doc(m.source_id, m, "source_id")
@@ -522,7 +534,7 @@ class Ledger:
     @property
     def movements(self) -> Sequence[Movement]:
         """All movements, sorted by date then id."""
-        return sorted(self._movements.values(), key=lambda m: (_movement_date(m), m.id))
+        return sorted(self._movements.values(), key=lambda m: (movement_date(m), m.id))
 
     @property
     def applications(self) -> Sequence[Application]:
@@ -580,12 +592,10 @@ class Ledger:
     def movements_of(self, doc_id: str, *, as_of: date | None = None) -> list[Movement]:
         """The movements touching ``doc_id`` (up to ``as_of``), sorted by date then id."""
         self.document(doc_id)
-        return [
-            m
-            for m in self.movements
-            if any(d == doc_id for d, _ in _reductions(m))
-            and (as_of is None or _movement_date(m) <= as_of)
-        ]
+        return sorted(
+            (m for m in self._by_doc.get(doc_id, ()) if as_of is None or movement_date(m) <= as_of),
+            key=lambda m: (movement_date(m), m.id),
+        )
 
     # -- queries ------------------------------------------------------------------------
     def open_amount(self, doc_id: str, *, as_of: date) -> Money:
