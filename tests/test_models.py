@@ -428,3 +428,14 @@ def test_dispute_resolution_needs_its_date() -> None:
             opened_on=D(2026, 1, 10),
             resolution=DisputeResolution.REJECTED,
         )
+
+
+def test_set_fields_serialise_in_a_stable_sorted_order() -> None:
+    contact = Contact(
+        name="Ann",
+        roles=frozenset({ContactRole.ESCALATION, ContactRole.BILLING, ContactRole.LEGAL}),
+    )
+    cert = TaxExemption(certificate_id="EX-1", jurisdictions=frozenset({"TX", "CA", "NY"}))
+    assert contact.model_dump(mode="json")["roles"] == ["billing", "escalation", "legal"]
+    assert cert.model_dump(mode="json")["jurisdictions"] == ["CA", "NY", "TX"]
+    assert Contact.model_validate_json(contact.model_dump_json()) == contact

@@ -32,6 +32,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    field_serializer,
     model_validator,
 )
 
@@ -123,6 +124,10 @@ class Contact(_Frozen):
     roles: frozenset[ContactRole] = frozenset({ContactRole.BILLING})
     locale: LocaleId | None = None
 
+    @field_serializer("roles")
+    def _sorted_roles(self, roles: frozenset[ContactRole]) -> list[str]:
+        return sorted(r.value for r in roles)
+
 
 class TaxExemption(_Frozen):
     """A sales-tax exemption certificate held for the customer."""
@@ -133,6 +138,10 @@ class TaxExemption(_Frozen):
     )
     issued_on: date | None = None
     expires_on: date | None = None
+
+    @field_serializer("jurisdictions")
+    def _sorted_jurisdictions(self, jurisdictions: frozenset[str]) -> list[str]:
+        return sorted(jurisdictions)
 
     def valid_on(self, on: date) -> bool:
         """True when the certificate is in force on ``on``."""
