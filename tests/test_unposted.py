@@ -1,0 +1,220 @@
+"""Identifying the customer of unposted bank cash, and matching a whole statement."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from receivables.ledger import Ledger
+from receivables.models import Customer, Invoice, Payment, RemittanceLine
+from receivables.unposted import (
+    IdentificationPolicy,
+    identify_customer,
+    name_similarity,
+    normalise_name,
+    reference_keys,
+)
+
+D = date(2026, 3, 10)
+
+CUSTOMERS = (
+    Customer(id="C1", name="Hanse Baustoffe GmbH", currency="EUR"),
+    Customer(id="C2", name="Hanse Baustoffe Service GmbH", currency="EUR"),
+    Customer(id="C3", name="Brackley Energy Ltd", currency="EUR"),
+    Customer(id="C4", name="Falcon Logistics Corp.", currency="EUR"),
+    Customer(id="C5", name="Falcon Logistics West Corp.", currency="EUR"),
+    Customer(id="C6", name="Canyon Retail Group Inc.", currency="EUR"),
+)
+
+
+def inv(doc_id: str, customer: str, total: str) -> Invoice:
+    return Invoice(
+        id=doc_id, customer_id=customer, issue_date=date(2026, 2, 1), terms="NET 30", total=total
+    )
+
+
+def ledger() -> Ledger:
+    return Ledger(
+        [
+            inv("INV-000123", "C1", "100.00 EUR"),
+            inv("INV-000124", "C1", "50.00 EUR"),
+            inv("INV-000200", "C3", "70.00 EUR"),
+            Payment(
+                id="PAY-OLD",
+                customer_id="C3",
+                received_on=date(2026, 2, 20),
+                amount="1.00 EUR",
+                payer_account="GB29 NWBK 6016 1331 9268 19",
+            ),
+        ],
+        customers=CUSTOMERS,
+    )
+
+
+def pay(
+    *,
+    name: str | None = None,
+    account: str | None = None,
+    refs: tuple[str, ...] = (),
+    amount: str = "100.00 EUR",
+) -> Payment:
+    return Payment(
+        id="P1",
+        customer_id=None,
+        received_on=D,
+        amount=amount,
+        payer_name=name,
+        payer_account=account,
+        remittance=tuple(RemittanceLine(reference=r, amount=amount) for r in refs),
+    )
+
+
+# -- normalisation and similarity ------------------------------------------------------
+
+
+def test_normalise_name_drops_accents_case_punctuation_and_legal_forms() -> None:
+    assert normalise_name("Laboratoires Vendôme S.A.R.L.") == "laboratoires vendome"
+    assert normalise_name("HANSE BAUSTOFFE GmbH") == "hanse baustoffe"
+
+
+def test_similarity_is_ratcliff_obershelp_on_normalised_names() -> None:
+    """'hanse baustoffe' (15) vs 'hanse baustoffe service' (23): M = 15, 2*15/38 = 0.7894."""
+    assert name_similarity("Hanse Baustoffe", "Hanse Baustoffe Service GmbH") == Decimal("0.7894")
+
+
+def test_similarity_ignores_word_order() -> None:
+    assert name_similarity("Energy Brackley", "Brackley Energy Ltd") == Decimal("1.0000")
+
+
+def test_truncated_ach_name_of_16_characters_matches_the_prefix() -> None:
+    assert name_similarity("CANYON RETAIL GR", "Canyon Retail Group Inc.") == Decimal("1.0000")
+
+
+def test_a_short_name_not_at_a_format_width_is_not_compared_by_prefix() -> None:
+    # 'hanse baustoffe' against 'hanse baustoffe service': 15 characters is no field width.
+    assert name_similarity("Hanse Baustoffe", "Hanse Baustoffe Service") < Decimal("0.85")
+
+
+def test_reference_keys_make_mangled_references_meet() -> None:
+    keys = {k for r in ("INV-000123", "inv 123", "123") for k in reference_keys(r, min_digits=3)}
+    common = (
+        reference_keys("INV-000123", min_digits=3)
+        & reference_keys("inv 123", min_digits=3)
+        & reference_keys("123", min_digits=3)
+    )
+    assert common == {"123"}
+    assert "INV000123" in keys
+
+
+# -- identification ---------------------------------------------------------------------
+
+
+def test_identified_by_payer_account_seen_on_an_earlier_payment() -> None:
+    ident = identify_customer(pay(account="GB29NWBK60161331926819"), CUSTOMERS, ledger=ledger())
+    assert (ident.status, ident.customer_id, ident.method) == ("identified", "C3", "account")
+    assert "payment PAY-OLD" in ident.reasons[0]
+
+
+def test_identified_by_account_from_the_customer_master() -> None:
+    ident = identify_customer(
+        pay(account="DE44 5001 0517 5407 3249 31"),
+        CUSTOMERS,
+        accounts={"DE44500105175407324931": "C1"},
+    )
+    assert (ident.customer_id, ident.method) == ("C1", "account")
+
+
+def test_identified_by_mangled_reference_to_a_document() -> None:
+    ident = identify_customer(pay(refs=("inv 123",)), CUSTOMERS, ledger=ledger())
+    assert (ident.status, ident.customer_id, ident.method) == ("identified", "C1", "reference")
+    assert ident.evidence[0].detail == "remittance names INV-000123 of C1"
+
+
+def test_reference_in_free_text_with_leading_zeros() -> None:
+    ident = identify_customer(
+        pay(refs=("Zahlung Rechnung 0000124 danke",)), CUSTOMERS, ledger=ledger()
+    )
+    assert ident.customer_id == "C1"
+
+
+def test_short_numbers_in_text_do_not_name_documents() -> None:
+    policy = IdentificationPolicy(min_reference_digits=4)
+    ident = identify_customer(pay(refs=("order 123",)), CUSTOMERS, ledger=ledger(), policy=policy)
+    assert ident.status == "unmatched"
+
+
+def test_documents_issued_after_as_of_are_not_named() -> None:
+    ident = identify_customer(
+        pay(refs=("INV-000123",)), CUSTOMERS, ledger=ledger(), as_of=date(2026, 1, 31)
+    )
+    assert ident.status == "unmatched"
+
+
+def test_identified_by_name_above_threshold() -> None:
+    ident = identify_customer(pay(name="BRACKLEY ENERGY LIMITED"), CUSTOMERS)
+    assert (ident.customer_id, ident.method, ident.score) == ("C3", "name", Decimal("1.0000"))
+
+
+def test_name_below_threshold_is_unmatched_and_says_how_close_it_came() -> None:
+    ident = identify_customer(pay(name="Quintessa Trading SARL"), CUSTOMERS)
+    assert ident.status == "unmatched"
+    assert ident.reasons[0].startswith("closest name:")
+
+
+def test_threshold_is_a_policy() -> None:
+    """'hanse baustoffe' vs 'hanse baustoffe service' scores 0.7894: below 0.85, above 0.75."""
+    strict = identify_customer(pay(name="Hanse Baustoffe Service"), CUSTOMERS[1:2])
+    assert strict.status == "identified"
+    loose = IdentificationPolicy(name_threshold=Decimal("0.75"))
+    ident = identify_customer(pay(name="Hanse Baustoffe"), CUSTOMERS[1:2], policy=loose)
+    assert (ident.customer_id, ident.score) == ("C2", Decimal("0.7894"))
+
+
+def test_two_similar_names_within_the_margin_are_ambiguous() -> None:
+    policy = IdentificationPolicy(name_threshold=Decimal("0.75"))
+    ident = identify_customer(pay(name="Hanse Baustoffe"), CUSTOMERS, policy=policy)
+    # C1 scores 1.0000, C2 0.7894: the margin 0.05 is exceeded, so C1 is identified.
+    assert ident.customer_id == "C1"
+    wide = IdentificationPolicy(name_threshold=Decimal("0.75"), name_margin=Decimal("0.25"))
+    ident = identify_customer(pay(name="Hanse Baustoffe"), CUSTOMERS, policy=wide)
+    assert ident.status == "ambiguous"
+    assert "within the margin 0.25" in ident.reasons[-1]
+
+
+def test_account_shared_by_two_customers_is_ambiguous() -> None:
+    ident = identify_customer(pay(account="X-1"), CUSTOMERS, accounts={"X1": "C1", "x 1": "C2"})
+    assert ident.status == "ambiguous"
+    assert ident.reasons[-1] == "account: points to C1, C2"
+
+
+def test_disagreeing_evidence_is_a_conflict_not_a_guess() -> None:
+    ident = identify_customer(
+        pay(name="Brackley Energy", refs=("INV-000123",)), CUSTOMERS, ledger=ledger()
+    )
+    assert ident.status == "conflict"
+    assert ident.customer_id is None
+    assert ident.reasons[-1] == "evidence disagrees: reference says C1; name says C3"
+
+
+def test_agreeing_evidence_reports_the_strongest_method() -> None:
+    ident = identify_customer(
+        pay(name="Hanse Baustoffe GmbH", refs=("INV-000123",)), CUSTOMERS, ledger=ledger()
+    )
+    assert (ident.customer_id, ident.method) == ("C1", "reference")
+    assert {e.method for e in ident.evidence} == {"reference", "name"}
+
+
+def test_customers_default_to_the_ledgers() -> None:
+    ident = identify_customer(pay(name="Brackley Energy"), (), ledger=ledger())
+    assert ident.customer_id == "C3"
+
+
+@pytest.mark.parametrize("order", [CUSTOMERS, tuple(reversed(CUSTOMERS))])
+def test_customer_order_does_not_change_the_result(order: tuple[Customer, ...]) -> None:
+    ident = identify_customer(pay(name="Falcon Logistics Corporation"), order)
+    assert (ident.customer_id, ident.evidence) == (
+        identify_customer(pay(name="Falcon Logistics Corporation"), CUSTOMERS).customer_id,
+        identify_customer(pay(name="Falcon Logistics Corporation"), CUSTOMERS).evidence,
+    )
