@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from receivables.io.camt import read_camt053
+from receivables.io.statement import BankStatement
 from receivables.ledger import Ledger
 from receivables.models import Customer, Invoice, Payment, RemittanceLine
+from receivables.sample import SAMPLE_AS_OF, sample_ledger, sample_rates
 from receivables.unposted import (
+    UNSTRUCTURED_NOTE,
     IdentificationPolicy,
     identify_customer,
+    match_statement,
     name_similarity,
     normalise_name,
     reference_keys,
@@ -218,3 +224,119 @@ def test_customer_order_does_not_change_the_result(order: tuple[Customer, ...]) 
         identify_customer(pay(name="Falcon Logistics Corporation"), CUSTOMERS).customer_id,
         identify_customer(pay(name="Falcon Logistics Corporation"), CUSTOMERS).evidence,
     )
+
+
+# -- a whole statement ------------------------------------------------------------------
+
+CAMT = Path(__file__).parent / "data" / "bank" / "camt053.xml"
+
+
+def receipt(
+    pid: str,
+    amount: str,
+    *,
+    name: str = "Hanse Baustoffe GmbH",
+    text: str | None = None,
+    on: date = D,
+) -> Payment:
+    lines = (RemittanceLine(reference=text, amount=amount, note=UNSTRUCTURED_NOTE),) if text else ()
+    return Payment(
+        id=pid, customer_id=None, received_on=on, amount=amount, payer_name=name, remittance=lines
+    )
+
+
+def statement(*receipts: Payment) -> BankStatement:
+    return BankStatement(format="camt.053", statement_id="S1", account="DE1", receipts=receipts)
+
+
+def test_sample_statement_end_to_end() -> None:
+    """The how-to: camt.053 sample against the bundled ledger as of 2026-10-31."""
+    ledger = sample_ledger()
+    st = read_camt053(CAMT.read_bytes())
+    match = match_statement(st, ledger, as_of=SAMPLE_AS_OF, rates=sample_rates())
+    rows = {r["payment_id"]: r for r in match.to_rows()}
+    assert rows["2026103100001"]["applied_to"] == "INV-102349"
+    assert rows["2026103100002"]["applied_to"] == "INV-102434, INV-102581"
+    assert (rows["2026103100003"]["customer_id"], rows["2026103100003"]["method"]) == (
+        "C0046",
+        "name",
+    )
+    assert rows["2026103100005"]["currency"] == "USD"
+    assert rows["2026103100006"]["status"] == "unidentified"
+    after = match.apply_to(ledger)
+    for doc_id in ("INV-102349", "INV-102434", "INV-102581", "INV-102746", "INV-101898"):
+        assert after.open_amount(doc_id, as_of=SAMPLE_AS_OF).amount == 0
+    assert "2026103100006" not in after
+
+
+def test_free_text_naming_documents_that_add_up_becomes_one_line_each() -> None:
+    """'inv 123 and 124' pays 100.00 + 50.00 = 150.00 EUR."""
+    st = statement(receipt("B1", "150.00 EUR", text="inv 123 and 124"))
+    (r,) = match_statement(st, ledger(), as_of=D).receipts
+    assert r.allocation is not None
+    assert [(a.target_id, str(a.amount)) for a in r.allocation.applications] == [
+        ("INV-000123", "100.00 EUR"),
+        ("INV-000124", "50.00 EUR"),
+    ]
+    assert "add up to 150.00 EUR" in r.notes[0]
+
+
+def test_free_text_that_does_not_add_up_is_left_to_the_amount_steps() -> None:
+    """Text names INV-000123 and INV-000124 (150.00) but 50.00 came: exact match on 124."""
+    st = statement(receipt("B1", "50.00 EUR", text="inv 123 and 124"))
+    (r,) = match_statement(st, ledger(), as_of=D).receipts
+    assert r.allocation is not None
+    assert [a.target_id for a in r.allocation.applications] == ["INV-000124"]
+    assert r.notes[0].endswith("left to the amount-based steps")
+
+
+def test_two_receipts_never_pay_the_same_invoice_twice() -> None:
+    st = statement(
+        receipt("B2", "100.00 EUR", text="INV-000123"),
+        receipt("B1", "100.00 EUR", text="INV-000123"),
+    )
+    match = match_statement(st, ledger(), as_of=D)
+    first, second = match.receipts
+    assert first.payment.id == "B1"
+    assert first.allocation is not None
+    assert second.allocation is not None
+    assert [a.target_id for a in first.allocation.applications] == ["INV-000123"]
+    assert "INV-000123" not in [a.target_id for a in second.allocation.applications]
+    after = match.apply_to(ledger())
+    assert after.open_amount("INV-000123", as_of=D).amount == 0
+
+
+def test_receipt_after_as_of_is_not_yet_matched() -> None:
+    st = statement(receipt("B1", "100.00 EUR", on=date(2026, 3, 11)))
+    (r,) = match_statement(st, ledger(), as_of=D).receipts
+    assert r.status == "not_yet"
+    assert match_statement(st, ledger(), as_of=D).unmatched == (r,)
+
+
+def test_unidentified_receipts_are_reported_and_not_posted() -> None:
+    st = statement(receipt("B1", "100.00 EUR", name="Quintessa Trading"))
+    match = match_statement(st, ledger(), as_of=D)
+    (r,) = match.unmatched
+    assert r.identification is not None
+    assert r.identification.status == "unmatched"
+    assert "B1" not in match.apply_to(ledger())
+
+
+def test_applying_twice_changes_nothing_and_rerun_sees_posted_receipts() -> None:
+    st = statement(receipt("B1", "100.00 EUR", text="INV-000123"))
+    once = match_statement(st, ledger(), as_of=D).apply_to(ledger())
+    rerun = match_statement(st, once, as_of=D)
+    assert [r.status for r in rerun.receipts] == ["already_posted"]
+    assert rerun.apply_to(once) == once
+    assert match_statement(st, ledger(), as_of=D).apply_to(once) == once
+
+
+def test_identified_receipt_with_nothing_open_is_posted_as_cash_on_account() -> None:
+    st = statement(receipt("B1", "10.00 EUR", name="Brackley Energy", text="thanks"))
+    match = match_statement(st, ledger(), as_of=D)
+    (r,) = match.proposed
+    assert r.allocation is not None
+    # C3 owes 70.00; 10.00 fits no item exactly and the default steps stop short of FIFO.
+    assert r.allocation.unapplied == r.payment.amount
+    after = match.apply_to(ledger())
+    assert after.open_amount("B1", as_of=D).amount == Decimal("-10.00")

@@ -44,28 +44,45 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from difflib import SequenceMatcher
-from typing import Final, Literal
+from typing import Final, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from receivables.ledger import Ledger, is_debit
-from receivables.models import Customer, Payment
+from receivables.allocation import DEFAULT_POLICY, AllocationPolicy, AllocationResult, allocate
+from receivables.ledger import Ledger, OpenItem, is_debit
+from receivables.models import Customer, Payment, RemittanceLine
+from receivables.money import FxRates, Money
 
 __all__ = [
     "DEFAULT_IDENTIFICATION",
+    "UNSTRUCTURED_NOTE",
     "Evidence",
     "Identification",
     "IdentificationPolicy",
+    "ReceiptMatch",
+    "ReceiptStatus",
+    "StatementLike",
+    "StatementMatch",
     "identify_customer",
+    "match_statement",
     "name_similarity",
     "normalise_account",
     "normalise_name",
     "reference_keys",
 ]
+
+UNSTRUCTURED_NOTE: Final = "unstructured"
+"""The ``note`` of a :class:`~receivables.models.RemittanceLine` that carries free text.
+
+Free-text remittance (camt ``Ustrd``, an MT940 ``:86:`` field, BAI2 text) states no amount
+per document, so a reader puts the whole text in one line whose amount is the whole
+receipt and marks it with this note; :func:`match_statement` decides which documents the
+text names.
+"""
 
 Method = Literal["account", "reference", "name"]
 Status = Literal["identified", "ambiguous", "conflict", "unmatched"]
@@ -504,3 +521,264 @@ def _closest_name(
         f"closest name: {customer.name!r} ({customer.id}) at {score}, below"
         f" {policy.name_threshold}",
     )
+
+
+# --------------------------------------------------------------------------------------
+# A whole statement
+# --------------------------------------------------------------------------------------
+
+ReceiptStatus = Literal["proposed", "unidentified", "already_posted", "not_yet"]
+
+
+class ReceiptMatch(BaseModel):
+    """What to do with one receipt of a statement.
+
+    ``status``: ``proposed`` (customer identified, ``allocation`` proposed; the payment
+    carries the customer), ``unidentified`` (see ``identification`` for why),
+    ``already_posted`` (the ledger holds a payment with this id) or ``not_yet``
+    (received after ``as_of``). ``notes`` say how free-text remittance was read.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    payment: Payment
+    status: ReceiptStatus
+    identification: Identification | None = None
+    allocation: AllocationResult | None = None
+    notes: tuple[str, ...] = ()
+
+
+class StatementMatch(BaseModel):
+    """The proposals for every receipt of a statement, in (receipt date, id) order.
+
+    Receipts are allocated one after the other against the open items left by the ones
+    before, so two receipts never propose to pay the same cent twice; :meth:`apply_to`
+    posts it all as one batch.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    statement_id: str
+    as_of: date
+    receipts: tuple[ReceiptMatch, ...]
+
+    @property
+    def proposed(self) -> tuple[ReceiptMatch, ...]:
+        """The receipts with an identified customer and a proposed allocation."""
+        return tuple(r for r in self.receipts if r.status == "proposed")
+
+    @property
+    def unmatched(self) -> tuple[ReceiptMatch, ...]:
+        """The receipts left for a person: not identified, or received after ``as_of``."""
+        return tuple(r for r in self.receipts if r.status in ("unidentified", "not_yet"))
+
+    def apply_to(self, ledger: Ledger) -> Ledger:
+        """The ledger with the identified receipts posted and their allocations applied.
+
+        One batch: the payments are added, then every application; any failure raises
+        and the given ledger is unchanged (ledgers are values). Applying the same match
+        twice changes nothing the second time (same ids, same content).
+        """
+        payments = [r.payment for r in self.proposed]
+        applications = [
+            a for r in self.proposed if r.allocation is not None for a in r.allocation.applications
+        ]
+        return ledger.add(payments).apply(applications)
+
+    def to_rows(self) -> list[dict[str, str | None]]:
+        """One plain row per receipt: who paid, how sure, what it pays, or why not."""
+        rows: list[dict[str, str | None]] = []
+        for r in self.receipts:
+            ident = r.identification
+            alloc = r.allocation
+            rows.append(
+                {
+                    "payment_id": r.payment.id,
+                    "amount": str(r.payment.amount.amount),
+                    "currency": r.payment.amount.code,
+                    "payer_name": r.payment.payer_name,
+                    "status": r.status,
+                    "customer_id": r.payment.customer_id,
+                    "method": ident.method if ident else None,
+                    "score": str(ident.score) if ident and ident.score is not None else None,
+                    "outcome": alloc.outcome if alloc else None,
+                    "applied_to": ", ".join(a.target_id for a in alloc.applications)
+                    if alloc
+                    else None,
+                    "unapplied": str(alloc.unapplied.amount) if alloc else None,
+                    "why": "; ".join(ident.reasons[-1:]) if ident else "; ".join(r.notes),
+                }
+            )
+        return rows
+
+
+def _read_free_text(
+    payment: Payment, open_items: Sequence[OpenItem], min_digits: int
+) -> tuple[Payment, tuple[str, ...]]:
+    """Turn free-text remittance into per-document lines where the text allows it.
+
+    A free-text line names documents but states no amount per document. When it names
+    open documents of the customer whose open amounts add up to the line's amount, each
+    becomes a line of its open amount; when it names one document, that document gets
+    the whole line. Otherwise the line is dropped and the amount-based steps decide
+    (a line the remittance step cannot read would otherwise stop them).
+    """
+    notes: list[str] = []
+    lines: list[RemittanceLine] = []
+    by_key: dict[str, set[str]] = defaultdict(set)
+    items = {item.id: item for item in open_items}
+    for item in open_items:
+        for key in _document_keys(item.id, min_digits):
+            by_key[key].add(item.id)
+    for line in payment.remittance:
+        if line.note != UNSTRUCTURED_NOTE:
+            lines.append(line)
+            continue
+        named = sorted(
+            {d for k in reference_keys(line.reference, min_digits=min_digits) for d in by_key[k]}
+        )
+        opens = [items[d].open for d in named]
+        same = all(o.code == line.amount.code for o in opens)
+        if len(named) == 1:
+            lines.append(
+                RemittanceLine(
+                    reference=named[0], amount=line.amount, document_id=named[0], note=line.note
+                )
+            )
+            notes.append(f"free text {line.reference!r} names {named[0]}: the whole line pays it")
+        elif named and same and sum(opens, Money.zero(line.amount.code)) == line.amount:
+            lines.extend(
+                RemittanceLine(reference=d, amount=o, document_id=d, note=line.note)
+                for d, o in zip(named, opens, strict=True)
+            )
+            notes.append(
+                f"free text {line.reference!r} names {', '.join(named)} whose open amounts"
+                f" add up to {line.amount}"
+            )
+        else:
+            why = (
+                f"names {', '.join(named)} but their open amounts do not add up to {line.amount}"
+                if named
+                else "names no open document of the customer"
+            )
+            notes.append(f"free text {line.reference!r} {why}: left to the amount-based steps")
+    return payment.model_copy(update={"remittance": tuple(lines)}), tuple(notes)
+
+
+def _still_open(items: Sequence[OpenItem], settled: Mapping[str, Money]) -> list[OpenItem]:
+    still: list[OpenItem] = []
+    for item in items:
+        taken = settled.get(item.id)
+        remaining = item.open if taken is None else item.open - taken
+        if remaining.amount > 0:
+            still.append(OpenItem(item.document, remaining, item.original))
+    return still
+
+
+def _document_keys(doc_id: str, min_digits: int) -> tuple[str, ...]:
+    normalised = re.sub(r"[^0-9A-Z]", "", doc_id.upper())
+    digits = re.sub(r"\D", "", doc_id).lstrip("0")
+    return (normalised, digits) if len(digits) >= min_digits else (normalised,)
+
+
+class StatementLike(Protocol):
+    """What :func:`match_statement` needs of a bank statement (the io readers'
+    ``BankStatement`` is one): an id and the receipts, as unidentified payments."""
+
+    @property
+    def statement_id(self) -> str:
+        """The statement's id."""
+        ...
+
+    @property
+    def receipts(self) -> tuple[Payment, ...]:
+        """The booked credits of the statement."""
+        ...
+
+
+def match_statement(
+    statement: StatementLike,
+    ledger: Ledger,
+    *,
+    as_of: date,
+    policy: AllocationPolicy = DEFAULT_POLICY,
+    identification: IdentificationPolicy = DEFAULT_IDENTIFICATION,
+    accounts: Mapping[str, str] | None = None,
+    rates: FxRates | None = None,
+) -> StatementMatch:
+    """Identify the customer of every receipt of a statement and propose its allocation.
+
+    For each receipt, in (receipt date, id) order: skip it when the ledger already holds
+    it or when it was received after ``as_of``; identify the customer
+    (:func:`identify_customer`); read free-text remittance against the customer's open
+    items; then :func:`~receivables.allocation.allocate` it over the open items left by
+    the receipts before. Nothing is posted: :meth:`StatementMatch.apply_to` does that.
+
+    Examples:
+        >>> from datetime import date
+        >>> from receivables.io.statement import BankStatement  # any StatementLike
+        >>> from receivables.models import Customer, Invoice, Payment
+        >>> ledger = Ledger([Invoice(id="INV-7", customer_id="C1", issue_date=date(2026, 3, 1),
+        ...                          total="80.00 EUR")],
+        ...                 customers=[Customer(id="C1", name="Acme GmbH", currency="EUR")])
+        >>> st = BankStatement(format="camt.053", statement_id="S1", account="DE1", receipts=(
+        ...     Payment(id="B1", customer_id=None, received_on=date(2026, 3, 9),
+        ...             amount="80.00 EUR", payer_name="ACME"),))
+        >>> match = match_statement(st, ledger, as_of=date(2026, 3, 9))
+        >>> [(r.payment.customer_id, r.allocation.outcome) for r in match.proposed]
+        [('C1', 'fully_applied')]
+        >>> match.apply_to(ledger).open_amount("INV-7", as_of=date(2026, 3, 9))
+        Money('0.00', 'EUR')
+    """
+    context = _Context(ledger.customers.values(), ledger, accounts, as_of, identification)
+    # What earlier receipts of this statement propose to settle, per document, so a later
+    # receipt sees only what is still open (without rebuilding the ledger each time).
+    settled: dict[str, Money] = {}
+    results: list[ReceiptMatch] = []
+    for receipt in sorted(statement.receipts, key=lambda p: (p.received_on, p.id)):
+        if receipt.id in ledger:
+            results.append(
+                ReceiptMatch(
+                    payment=receipt,
+                    status="already_posted",
+                    notes=(f"the ledger already holds a payment {receipt.id}",),
+                )
+            )
+            continue
+        if receipt.received_on > as_of:
+            results.append(
+                ReceiptMatch(
+                    payment=receipt,
+                    status="not_yet",
+                    notes=(
+                        f"received on {receipt.received_on.isoformat()}, after {as_of.isoformat()}",
+                    ),
+                )
+            )
+            continue
+        ident = _identify(receipt, context)
+        if ident.customer_id is None:
+            results.append(
+                ReceiptMatch(payment=receipt, status="unidentified", identification=ident)
+            )
+            continue
+        payment = receipt.model_copy(update={"customer_id": ident.customer_id})
+        items = _still_open(
+            ledger.open_items(as_of=as_of, customer_id=ident.customer_id, include_credits=False),
+            settled,
+        )
+        to_allocate, notes = _read_free_text(payment, items, identification.min_reference_digits)
+        result = allocate(to_allocate, items, as_of=as_of, policy=policy, rates=rates)
+        for app in result.applications:
+            before = settled.get(app.target_id)
+            settled[app.target_id] = app.settled if before is None else before + app.settled
+        results.append(
+            ReceiptMatch(
+                payment=payment,
+                status="proposed",
+                identification=ident,
+                allocation=result,
+                notes=notes,
+            )
+        )
+    return StatementMatch(statement_id=statement.statement_id, as_of=as_of, receipts=tuple(results))

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from receivables.errors import ParseError
 from receivables.models import Payment
 from receivables.money import Money
+from receivables.unposted import UNSTRUCTURED_NOTE
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -46,14 +47,6 @@ __all__ = [
 
 StatementFormat = Literal["camt.053", "camt.054", "bai2", "mt940"]
 EntryStatus = Literal["booked", "pending", "info"]
-
-UNSTRUCTURED_NOTE = "unstructured"
-"""The ``note`` of a :class:`~receivables.models.RemittanceLine` that carries free text.
-
-Free-text remittance (camt ``Ustrd``, an MT940 ``:86:`` field, BAI2 text) states no amount
-per document, so the reader puts the whole text in one line whose amount is the whole
-receipt and marks it with this note; the core decides which documents the text names.
-"""
 
 
 class ParseLimits(BaseModel):
