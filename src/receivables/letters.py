@@ -177,6 +177,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "compensation": "Fixed compensation for",
         "open": "open",
         "credit": "credit",
+        "colon": ":",
     },
     "de": {
         "issued": "vom",
@@ -187,6 +188,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "compensation": "Pauschale für",
         "open": "offen",
         "credit": "Guthaben",
+        "colon": ":",
     },
     "fr": {
         "issued": "du",
@@ -197,6 +199,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "compensation": "Indemnité forfaitaire pour",
         "open": "restant dû",
         "credit": "avoir",
+        "colon": "\u00a0:",
     },
 }
 
@@ -242,15 +245,17 @@ def render_notice(
         f"  {i.days_overdue} {labels['days']}  {format_money(i.dunned_amount, fmt)}"
         for i in notice.items
     ]
-    charges = [f"  {labels['fee']}: {format_money(f, fmt)}" for f in notice.fees]
+    colon = labels["colon"]
+    charges = [f"  {labels['fee']}{colon} {format_money(f, fmt)}" for f in notice.fees]
     for i in notice.items:
         if i.interest is not None and i.interest.amount > 0:
             charges.append(
-                f"  {labels['interest']} {i.document_id}: {format_money(i.interest, fmt)}"
+                f"  {labels['interest']} {i.document_id}{colon} {format_money(i.interest, fmt)}"
             )
         if i.compensation is not None and i.compensation.amount > 0:
             charges.append(
-                f"  {labels['compensation']} {i.document_id}: {format_money(i.compensation, fmt)}"
+                f"  {labels['compensation']} {i.document_id}{colon}"
+                f" {format_money(i.compensation, fmt)}"
             )
     due = [*notice.totals, *notice.charges()]
     values = {
