@@ -1342,7 +1342,13 @@ def suggest_target(
             f" period {end.isoformat()}; forecast further ahead",
             field="horizon",
         )
-    if forecast.as_of >= end or (covering and covering[0].start > max(start, forecast.as_of)):
+    first_day = max(start, forecast.as_of + timedelta(days=1))
+    if (
+        forecast.as_of >= end
+        or not covering
+        or covering[0].start != first_day
+        or covering[-1].end != end
+    ):
         raise CollectionsError(
             f"forecast: as_of: the forecast's periods do not line up with {start.isoformat()}"
             f"..{end.isoformat()}; use a forecast with {period}ly or shorter periods made"
