@@ -637,3 +637,16 @@ def test_check_order_runs_on_the_sample_ledger_group_customer() -> None:
     assert d.exposure.total == sum(
         (c.converted for c in d.exposure.components), Money.zero(d.exposure.currency)
     )
+
+
+def test_the_how_to_runs() -> None:
+    """docs/credit-check-howto.md is runnable: its Python blocks execute in order."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "docs" / "credit-check-howto.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    assert len(blocks) == 4
+    namespace: dict[str, object] = {"print": lambda *args: None}
+    for block in blocks:
+        exec(compile(block, "credit-check-howto.md", "exec"), namespace)
