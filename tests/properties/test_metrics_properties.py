@@ -1,0 +1,122 @@
+"""Invariants of the KPIs: identities between them, bounds, and order independence."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from receivables.metrics import (
+    Period,
+    average_days_delinquent,
+    average_days_to_pay,
+    best_possible_dso,
+    collection_effectiveness_index,
+    countback_dso,
+    dso,
+    weighted_average_days_late,
+)
+
+money = st.integers(min_value=0, max_value=10**9).map(lambda n: Decimal(n).scaleb(-2))
+positive = st.integers(min_value=1, max_value=10**9).map(lambda n: Decimal(n).scaleb(-2))
+days = st.integers(min_value=1, max_value=366)
+CENT = Decimal("0.01")
+
+
+@given(current=money, past_due=money, sales=positive, n=days)
+def test_add_is_dso_less_bpdso_within_one_rounding(
+    current: Decimal, past_due: Decimal, sales: Decimal, n: int
+) -> None:
+    ending = current + past_due
+    d = dso(ending_ar=ending, credit_sales=sales, days=n).value
+    b = best_possible_dso(current_ar=current, credit_sales=sales, days=n).value
+    add = average_days_delinquent(ending_ar=ending, current_ar=current, credit_sales=sales, days=n)
+    assert d is not None
+    assert b is not None
+    assert add.value is not None
+    assert abs(add.value - (d - b)) <= CENT
+    assert add.value >= 0
+
+
+@given(ar=money, sales=positive, k=st.integers(min_value=1, max_value=6))
+def test_countback_with_flat_sales_equals_standard_dso(ar: Decimal, sales: Decimal, k: int) -> None:
+    start = date(2026, 1, 1)
+    periods = [
+        Period.custom(start + timedelta(days=30 * i), start + timedelta(days=30 * i + 29))
+        for i in range(k)
+    ]
+    metric = countback_dso(ending_ar=ar, sales=[(p, sales) for p in periods])
+    assert metric.value is not None
+    if ar <= sales * k:
+        standard = dso(ending_ar=ar, credit_sales=sales * k, days=30 * k).value
+        assert metric.value == standard
+        assert metric.reason is None
+    else:
+        assert metric.value == Decimal(30 * k)
+        assert metric.reason is not None
+
+
+@given(
+    ar=money,
+    sales=st.lists(positive, min_size=1, max_size=6),
+    extra=money,
+)
+def test_countback_grows_with_the_receivables(
+    ar: Decimal, sales: list[Decimal], extra: Decimal
+) -> None:
+    start = date(2026, 1, 1)
+    pairs = [
+        (Period.custom(start + timedelta(days=31 * i), start + timedelta(days=31 * i + 30)), s)
+        for i, s in enumerate(sales)
+    ]
+    low = countback_dso(ending_ar=ar, sales=pairs).value
+    high = countback_dso(ending_ar=ar + extra, sales=pairs).value
+    assert low is not None
+    assert high is not None
+    assert Decimal(0) <= low <= high <= Decimal(31 * len(sales))
+
+
+@given(begin=money, sales=money, current=money, past_due=money, months=st.integers(1, 12))
+def test_cei_is_at_most_100_when_current_is_part_of_total(
+    begin: Decimal, sales: Decimal, current: Decimal, past_due: Decimal, months: int
+) -> None:
+    metric = collection_effectiveness_index(
+        beginning_ar=begin,
+        credit_sales=sales,
+        ending_total_ar=current + past_due,
+        ending_current_ar=current,
+        months=months,
+    )
+    if metric.value is None:
+        assert metric.reason
+    else:
+        assert metric.value <= 100
+
+
+pairs = st.lists(st.tuples(positive, st.integers(min_value=-30, max_value=400)), max_size=12)
+
+
+@given(invoices=pairs, data=st.data())
+def test_days_to_pay_lies_between_the_extremes_and_ignores_order(
+    invoices: list[tuple[Decimal, int]], data: st.DataObject
+) -> None:
+    metric = average_days_to_pay(invoices=invoices)
+    shuffled = data.draw(st.permutations(invoices))
+    assert average_days_to_pay(invoices=shuffled) == metric
+    if not invoices:
+        assert metric.value is None
+        return
+    assert metric.value is not None
+    assert min(d for _, d in invoices) <= metric.value <= max(d for _, d in invoices)
+
+
+@given(invoices=pairs)
+def test_days_late_is_never_negative_and_at_most_the_latest(
+    invoices: list[tuple[Decimal, int]],
+) -> None:
+    metric = weighted_average_days_late(invoices=invoices)
+    if invoices:
+        assert metric.value is not None
+        assert 0 <= metric.value <= max(0, *(d for _, d in invoices))
