@@ -429,3 +429,17 @@ def test_run_rows_list_dunned_items_and_skips() -> None:
     ledger = ledger_of(inv("INV-1", "500.00 EUR"), inv("INV-2", "5.00 EUR", due=date(2026, 2, 18)))
     rows = run_at(ledger, date(2026, 2, 20)).to_rows()
     assert [(r["document_id"], r["action"]) for r in rows] == [("INV-1", "dun"), ("INV-2", "skip")]
+
+
+def test_sample_ledger_runs_with_the_shipped_policies() -> None:
+    """The bundled sample names 'standard' and 'key_account' policies; both ship."""
+    from receivables.sample import SAMPLE_AS_OF, sample_ledger
+
+    ledger = sample_ledger()
+    run = dunning_run(ledger, as_of=SAMPLE_AS_OF)
+    assert run.proposals
+    assert {p.policy_id for p in run.proposals} <= {"standard", "key_account"}
+    assert all(s.detail for s in run.skips)
+    for p in run.proposals:
+        for item in p.items:
+            assert item.level == 1  # the first run of a history starts everyone at stage 1

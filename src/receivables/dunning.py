@@ -57,7 +57,9 @@ from receivables.models import DebitMemo, DebitReason, Invoice, PromiseToPay
 from receivables.money import Money
 
 __all__ = [
+    "DEFAULT_POLICIES",
     "DEFAULT_POLICY",
+    "KEY_ACCOUNT_POLICY",
     "Channel",
     "DunningHistory",
     "DunningNotice",
@@ -286,6 +288,60 @@ DEFAULT_POLICY: Final = DunningPolicy(
 )
 """Five stages at 7 / 21 / 35 / 50 / 75 days overdue; a EUR/USD/GBP 5 fee on the final
 notice; no interest (name an ``interest_law`` and set ``charge_interest`` to charge it)."""
+
+KEY_ACCOUNT_POLICY: Final = DunningPolicy(
+    id="key_account",
+    name="Key accounts: a phone call before any letter, no suspension",
+    stages=(
+        DunningStage(
+            id="reminder",
+            name="Friendly reminder",
+            kind=StageKind.REMINDER,
+            days_overdue=10,
+            min_overdue_amount=_amounts("100 EUR", "100 USD", "100 GBP"),
+            channel=Channel.EMAIL,
+            template_id="reminder",
+        ),
+        DunningStage(
+            id="call",
+            name="Call from the account manager",
+            kind=StageKind.SECOND_REMINDER,
+            days_overdue=30,
+            min_overdue_amount=_amounts("100 EUR", "100 USD", "100 GBP"),
+            min_days_since_previous=14,
+            channel=Channel.PHONE_TASK,
+            template_id="second_reminder",
+        ),
+        DunningStage(
+            id="final_notice",
+            name="Final notice",
+            kind=StageKind.FINAL_NOTICE,
+            days_overdue=60,
+            min_overdue_amount=_amounts("500 EUR", "500 USD", "500 GBP"),
+            min_days_since_previous=14,
+            channel=Channel.LETTER,
+            template_id="final_notice",
+        ),
+        DunningStage(
+            id="legal",
+            name="Handed to legal",
+            kind=StageKind.LEGAL,
+            days_overdue=120,
+            min_overdue_amount=_amounts("500 EUR", "500 USD", "500 GBP"),
+            min_days_since_previous=30,
+            channel=Channel.LETTER,
+            template_id="legal",
+        ),
+    ),
+)
+"""Key accounts: reminder at 10 days, a phone task at 30, final notice at 60, legal at 120."""
+
+DEFAULT_POLICIES: Final[Mapping[str, DunningPolicy]] = {
+    "default": DEFAULT_POLICY,
+    "standard": DEFAULT_POLICY.model_copy(update={"id": "standard"}),
+    "key_account": KEY_ACCOUNT_POLICY,
+}
+"""The policies a run uses when none are passed, by id."""
 
 
 # --------------------------------------------------------------------------------------
@@ -790,7 +846,7 @@ def dunning_run(
 ) -> DunningRun:
     """Propose the dunning notices due on ``as_of``: per customer a stage and its items.
 
-    ``policies`` maps policy ids to policies (default: ``{"default": DEFAULT_POLICY}``); a
+    ``policies`` maps policy ids to policies (default: :data:`DEFAULT_POLICIES`); a
     customer's ``dunning_policy_id`` picks one, else ``default_policy_id``. ``history`` is
     what was sent before. ``reference_rates`` feed the policy's interest law when a stage
     charges interest. The result is deterministic: customers and items sorted by id and
@@ -806,7 +862,7 @@ def dunning_run(
         >>> [(s.reason, s.customer_id) for s in dunning_run(ledger, as_of=date(2026, 3, 1)).skips]
         [('dunning_block', 'C1')]
     """
-    policies = dict(policies) if policies is not None else {DEFAULT_POLICY.id: DEFAULT_POLICY}
+    policies = dict(policies) if policies is not None else dict(DEFAULT_POLICIES)
     history = history if history is not None else DunningHistory()
     open_by_customer: dict[str, list[OpenItem]] = defaultdict(list)
     for item in ledger.open_items(as_of=as_of, include_credits=False):
