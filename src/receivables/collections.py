@@ -770,7 +770,7 @@ def collectable_items(
 class TriageWeights(_Frozen):
     """The weights and caps of the worklist score: data, so a team can tune and store them.
 
-    Each factor is scaled to :math:`[0, 1]` and multiplied by its weight; the score is the
+    Each factor is scaled to $[0, 1]$ and multiplied by its weight; the score is the
     sum (a weighted-sum scoring model, the simplest transparent multi-criteria rule:
     Triantaphyllou, *Multi-Criteria Decision Making Methods*, 2000, §2.2.1). Scaling:
     amount overdue / the largest amount overdue on the list; days overdue / cap;
@@ -903,8 +903,8 @@ def worklist(
 ) -> Worklist:
     """Rank customers with collectable overdue amounts for the collector's day.
 
-    For each customer the score is :math:`\\sum_f w_f\\,x_f` over the factors of
-    :class:`TriageWeights`, each :math:`x_f` scaled to :math:`[0, 1]`; every row carries
+    For each customer the score is $\\sum_f w_f\\,x_f$ over the factors of
+    :class:`TriageWeights`, each $x_f$ scaled to $[0, 1]$; every row carries
     each factor's raw value, scaled value, weight and contribution. Only collectable
     amounts count (see :func:`collectable_items`); a customer with overdue items that are
     all disputed, promised or blocked is listed in ``skipped`` with the reason. With items

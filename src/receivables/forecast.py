@@ -177,8 +177,8 @@ def _forecast_periods(as_of: date, period: PeriodName, horizon: int) -> list[tup
 class ProfilePolicy(_Frozen):
     """How payment-behaviour profiles are estimated from history.
 
-    ``credibility_k`` is the Bühlmann constant :math:`k` of the credibility weight
-    :math:`Z = n/(n+k)`: with ``k = 5`` a customer with 5 paid documents gets half its own
+    ``credibility_k`` is the Bühlmann constant $k$ of the credibility weight
+    $Z = n/(n+k)$: with ``k = 5`` a customer with 5 paid documents gets half its own
     behaviour and half the portfolio's. ``lookback_days`` limits the history used;
     ``maturity_days`` is how old a due date must be before the document counts in the
     share paid (younger documents may still be paid).
@@ -203,7 +203,7 @@ class PaymentProfile(_Frozen):
     ``distribution`` is the amount-weighted empirical distribution of days from due date
     to payment, ``share_paid`` the share of matured debt settled in cash (the rest was
     credited, written off or is still open). For a customer both are credibility-weighted
-    blends with the portfolio: ``credibility`` :math:`Z` for the timing and
+    blends with the portfolio: ``credibility`` $Z$ for the timing and
     ``share_credibility`` for the share. ``source`` says which: ``blended``,
     ``portfolio`` (no own history) or ``terms`` (no payment history in the ledger at all:
     cash is assumed on the due date).
@@ -476,9 +476,9 @@ def payment_profiles(
     weighted by the amount applied (in the report currency). A customer's distribution is
     the credibility-weighted mixture
 
-    .. math:: F_c = Z\\,\\hat F_c + (1 - Z)\\,\\hat F_{\\text{portfolio}},\\quad Z = n/(n+k)
+    $$F_c = Z\\,\\hat F_c + (1 - Z)\\,\\hat F_{\\text{portfolio}},\\quad Z = n/(n+k)$$
 
-    with :math:`n` the customer's paid documents (Bühlmann 1967; Bühlmann & Gisler,
+    with $n$ the customer's paid documents (Bühlmann 1967; Bühlmann & Gisler,
     *A Course in Credibility Theory and its Applications*, 2005, §3.2). The share paid is
     blended the same way over matured documents.
 
@@ -794,16 +794,15 @@ def forecast(
 ) -> CashForecast:
     """Expected cash receipts per period from the debit items open on ``as_of``.
 
-    For an open item due on :math:`t_0`, :math:`e` days past due on ``as_of``, with a
-    profile of timing probabilities :math:`p(d)` and share paid :math:`s`, the model part
-    :math:`M` is spread over the days :math:`d > e` still possible:
+    For an open item due on $t_0$, $e$ days past due on ``as_of``, with a
+    profile of timing probabilities $p(d)$ and share paid $s$, the model part
+    $M$ is spread over the days $d > e$ still possible:
 
-    .. math:: E[\\text{receipt on } t_0 + d] = M\\,\\frac{s\\,p(d)}{s\\sum_{d' > e} p(d')
-              + (1 - s)}
+    $$E[\\text{receipt on } t_0 + d] = M\\,\\frac{s\\,p(d)}{s\\sum_{d' > e} p(d') + (1 - s)}$$
 
     which is the distribution conditioned on "not paid by ``as_of``" (the hazard view of a
     survival curve: Kalbfleisch & Prentice, *The Statistical Analysis of Failure Time
-    Data*, 2nd ed., 2002, §1.2). The never-paid mass :math:`1-s` grows in weight as the
+    Data*, 2nd ed., 2002, §1.2). The never-paid mass $1-s$ grows in weight as the
     item ages, so an old item is expected to bring less. The amounts are allocated with
     :func:`~receivables.money.split` over the periods, "beyond the horizon" and "not
     expected", so nothing is created or lost. Low and high bands are the scenarios where
@@ -978,11 +977,11 @@ def collection_pattern_forecast(
 
     ``pattern[i]`` is the share of a period's credit sales collected ``i`` periods after
     the period of sale (``pattern[0]``: in the period of sale); the shares sum to at most
-    1 and the rest is uncollectible. Collections in period :math:`t` are
+    1 and the rest is uncollectible. Collections in period $t$ are
 
-    .. math:: C_t = \\sum_{i \\ge 0} \\text{pattern}_i \\times S_{t-i} + O_t
+    $$C_t = \\sum_{i \\ge 0} \\text{pattern}_i \\times S_{t-i} + O_t$$
 
-    with :math:`O_t` the known collections of receivables that predate the sales
+    with $O_t$ the known collections of receivables that predate the sales
     (``opening_collections``). This is the schedule of expected cash collections of the
     master budget (Garrison, Noreen & Brewer, *Managerial Accounting*, 16th ed., 2018,
     ch. 8, Schedule 1). Each period's sales are split with
@@ -1195,11 +1194,11 @@ def backtest(
     The actual for a period is the cash applied in it to the items open at the cut-off,
     converted at the cut-off's rate like the forecast; periods ending after ``end`` are
     not compared. Error measures (Hyndman & Athanasopoulos, *Forecasting: Principles and
-    Practice*, 3rd ed., 2021, §5.8), with :math:`e = F - A`:
+    Practice*, 3rd ed., 2021, §5.8), with $e = F - A$:
 
-    .. math:: \\text{MAE} = \\tfrac1n\\sum|e|,\\quad
-              \\text{MAPE} = \\tfrac{100}{n'}\\sum_{A\\neq0}\\left|\\tfrac{e}{A}\\right|,\\quad
-              \\text{bias} = \\tfrac1n\\sum e
+    $$\\text{MAE} = \\tfrac1n\\sum|e|,\\quad
+    \\text{MAPE} = \\tfrac{100}{n'}\\sum_{A\\neq0}\\left|\\tfrac{e}{A}\\right|,\\quad
+    \\text{bias} = \\tfrac1n\\sum e$$
 
     MAPE leaves out periods whose actual is zero and says so; it is None when all are.
 
