@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import Annotated, Any, ClassVar, Final
+from typing import Annotated, Any, ClassVar, Final, overload
 
 import moneyed
 from pydantic import (
@@ -313,7 +313,13 @@ class Money(moneyed.Money):
 
     __rmul__ = __mul__
 
-    def __truediv__(self, other: object) -> Any:
+    @overload
+    def __truediv__(self, other: moneyed.Money) -> Decimal: ...
+    @overload
+    def __truediv__(self, other: Decimal | int) -> Money: ...
+    @overload
+    def __truediv__(self, other: object) -> Money | Decimal: ...
+    def __truediv__(self, other: object) -> Money | Decimal:
         if isinstance(other, moneyed.Money):
             if other.currency != self.currency:
                 raise CurrencyMismatch(
