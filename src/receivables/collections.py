@@ -1364,12 +1364,20 @@ def suggest_target(
         ledger, customers, start=start, until=forecast.as_of, currency=code, rates=rates
     )
     basis = already + from_forecast
+    team_set = set(customers)
+    held = sum((i.held_back for i in forecast.items if i.customer_id in team_set), Money.zero(code))
+    if forecast.as_of < start:
+        so_far = (
+            f"no cash applied yet: the period starts after the forecast's as_of {forecast.as_of}"
+        )
+    else:
+        so_far = f"cash applied {start.isoformat()}..{forecast.as_of.isoformat()}: {already}"
     amount = (basis * (_ONE + uplift / _HUNDRED)).quantize()
     reasons = [
         f"team {sorted(team)}: customers {', '.join(customers) or 'none'}",
-        f"cash applied {start.isoformat()}..{forecast.as_of.isoformat()}: {already}",
+        so_far,
         f"forecast ({band}) receipts in {', '.join(p.label for p in covering)}: {from_forecast}",
-        f"disputed amounts excluded: the forecast held back {forecast.held_back_total}"
+        f"disputed amounts excluded: the forecast held back {held} of the team's items"
         " under open dispute",
         f"uplift {uplift}%: {basis} x {_ONE + uplift / _HUNDRED} = {amount}",
     ]
