@@ -1177,6 +1177,10 @@ class _Best:
 _MAX_LISTED: Final = 10
 
 
+def _ids(items: Iterable[_Cand]) -> tuple[str, ...]:
+    return tuple(i.id for i in sorted(items, key=lambda i: i.order))
+
+
 def _subset_search(
     cands: Sequence[_Cand],
     values: Sequence[int],
@@ -1223,16 +1227,17 @@ def _subset_search(
         if budget[0] < 0:
             raise _Exhausted
         items: list[_Cand] = []
-        alternative: list[_Cand] | None = None
+        swap: tuple[_Cand, _Cand] | None = None
         total = 0
         for g, c in chosen:
             group = members[g]
             items.extend(group[:c])
             total += vals[g] * c
             if c < len(group) and group[c - 1].order[0] == group[c].order[0]:
-                alternative = [*items[: len(items) - 1], group[c]]
+                # An item left out of this group is as old as one taken: another set ties.
+                swap = (group[c - 1], group[c])
         key = (abs(total - target), tuple(sorted(i.order[0] for i in items)))
-        ids = tuple(i.id for i in sorted(items, key=lambda i: i.order))
+        ids = _ids(items)
         best.found += 1
         if best.key is None or key < best.key:
             best.key, best.choice, best.tie, best.tied = key, ids, False, [ids]
@@ -1240,9 +1245,9 @@ def _subset_search(
             best.tie = True
             if len(best.tied) < _MAX_LISTED:
                 best.tied.append(ids)
-        if alternative is not None and key == best.key:
+        if swap is not None and key == best.key:
             best.tie = True
-            alt = tuple(i.id for i in sorted(alternative, key=lambda i: i.order))
+            alt = _ids([swap[1] if i is swap[0] else i for i in items])
             if alt not in best.tied and len(best.tied) < _MAX_LISTED:
                 best.tied.append(alt)
 
