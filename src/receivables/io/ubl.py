@@ -281,7 +281,8 @@ def invoice_to_ubl(invoice: Invoice, *, seller: Party, buyer: Party) -> bytes:
         )
     currency = invoice.amount.code
     buyer = _with_account(buyer, invoice.customer_id)
-    root = Element(f"{{{NS_INVOICE}}}Invoice")
+    # The document namespace as the default one, as UBL instances are usually written.
+    root = Element("Invoice", {"xmlns": NS_INVOICE})
     _cbc(root, "CustomizationID", CUSTOMIZATION_ID)
     _cbc(root, "ProfileID", PROFILE_ID)
     _cbc(root, "ID", invoice.id)
@@ -351,7 +352,7 @@ def credit_note_to_ubl(memo: CreditMemo, *, seller: Party, buyer: Party) -> byte
             field="tax_lines",
         )
     buyer = _with_account(buyer, memo.customer_id)
-    root = Element(f"{{{NS_CREDIT_NOTE}}}CreditNote")
+    root = Element("CreditNote", {"xmlns": NS_CREDIT_NOTE})
     _cbc(root, "CustomizationID", CUSTOMIZATION_ID)
     _cbc(root, "ProfileID", PROFILE_ID)
     _cbc(root, "ID", memo.id)
