@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
+from receivables.collections import PromiseStatus, evaluate_promise
 from receivables.dunning import (
     DEFAULT_POLICY,
     Channel,
@@ -15,11 +16,9 @@ from receivables.dunning import (
     DunningPolicy,
     DunningStage,
     EscalateToLegal,
-    PromiseStatus,
     StageKind,
     SuspendService,
     dunning_run,
-    promise_status,
 )
 from receivables.interest import (
     DE_BGB_288_B2B,
@@ -193,14 +192,15 @@ def test_broken_promise_resumes_dunning_and_is_named() -> None:
         promises=[promise(date(2026, 2, 15))]
     )
     assert (
-        promise_status(ledger, ledger.promises[0], as_of=date(2026, 2, 20)) is PromiseStatus.BROKEN
+        evaluate_promise(ledger.promises[0], ledger, as_of=date(2026, 2, 20)).status
+        is PromiseStatus.BROKEN
     )
     (p,) = run_at(ledger, date(2026, 2, 20)).proposals
     assert p.broken_promises == ("PTP-1",)
     assert any("dunning resumes" in r for r in p.reasons)
 
 
-def test_promise_paid_only_in_part_by_its_date_is_broken() -> None:
+def test_promise_paid_only_in_part_by_its_date_resumes_dunning() -> None:
     pay = Payment(id="P1", customer_id="C1", received_on=date(2026, 2, 10), amount="200.00 EUR")
     app = Application(
         id="A1",
@@ -216,10 +216,11 @@ def test_promise_paid_only_in_part_by_its_date_is_broken() -> None:
         promises=[promise(date(2026, 2, 15))],
     )
     assert (
-        promise_status(ledger, ledger.promises[0], as_of=date(2026, 2, 16)) is PromiseStatus.BROKEN
+        evaluate_promise(ledger.promises[0], ledger, as_of=date(2026, 2, 16)).status
+        is PromiseStatus.PARTLY_KEPT
     )
     kept = promise(date(2026, 2, 15), amount="200.00 EUR")
-    assert promise_status(ledger, kept, as_of=date(2026, 2, 16)) is PromiseStatus.KEPT
+    assert evaluate_promise(kept, ledger, as_of=date(2026, 2, 16)).status is PromiseStatus.KEPT
     (p,) = run_at(ledger, date(2026, 2, 20)).proposals
     assert p.items[0].dunned_amount == M("300.00 EUR")
 

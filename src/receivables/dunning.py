@@ -44,12 +44,12 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date
-from decimal import Decimal
 from enum import StrEnum
 from typing import Final, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from receivables.collections import PromiseStatus, evaluate_promise
 from receivables.errors import ReceivablesError
 from receivables.interest import LatePaymentLaw, ReferenceRates, late_payment_interest
 from receivables.ledger import Ledger, OpenItem
@@ -73,12 +73,10 @@ __all__ = [
     "InvalidPolicy",
     "NoticeItem",
     "NoticeRecord",
-    "PromiseStatus",
     "ProposedItem",
     "StageKind",
     "SuspendService",
     "dunning_run",
-    "promise_status",
 ]
 
 
@@ -422,14 +420,6 @@ class DunningHistory(BaseModel):
 # --------------------------------------------------------------------------------------
 
 
-class PromiseStatus(StrEnum):
-    """Where a promise to pay stands on a date."""
-
-    PENDING = "pending"
-    KEPT = "kept"
-    BROKEN = "broken"
-
-
 def _promise_documents(ledger: Ledger, promise: PromiseToPay) -> set[str]:
     if promise.document_ids:
         return set(promise.document_ids)
@@ -438,42 +428,6 @@ def _promise_documents(ledger: Ledger, promise: PromiseToPay) -> set[str]:
         for d in ledger.documents
         if d.customer_id == promise.customer_id and isinstance(d, (Invoice, DebitMemo))
     }
-
-
-def promise_status(ledger: Ledger, promise: PromiseToPay, *, as_of: date) -> PromiseStatus:
-    """Kept when the promised amount was applied to its documents between the promise and
-    ``pay_by`` (both included); broken when ``pay_by`` has passed without it; else pending.
-
-    A promise without document ids covers all of the customer's invoices and debit memos.
-
-    Examples:
-        >>> from receivables.models import Invoice, PromiseToPay
-        >>> ledger = Ledger([Invoice(id="I1", customer_id="C1", issue_date=date(2026, 1, 1),
-        ...                          total="100.00 EUR")])
-        >>> p = PromiseToPay(id="PTP-1", customer_id="C1", document_ids=("I1",),
-        ...                  amount="100.00 EUR", promised_on=date(2026, 2, 1),
-        ...                  pay_by=date(2026, 2, 15))
-        >>> promise_status(ledger, p, as_of=date(2026, 2, 10)).value
-        'pending'
-        >>> promise_status(ledger, p, as_of=date(2026, 2, 16)).value
-        'broken'
-    """
-    docs = _promise_documents(ledger, promise)
-    paid = sum(
-        (
-            a.amount.amount + (a.discount.amount if a.discount is not None else Decimal(0))
-            for a in ledger.applications
-            if a.target_id in docs
-            and a.amount.code == promise.amount.code
-            and promise.promised_on <= a.applied_on <= min(promise.pay_by, as_of)
-        ),
-        Decimal(0),
-    )
-    if paid >= promise.amount.amount:
-        return PromiseStatus.KEPT
-    if as_of > promise.pay_by:
-        return PromiseStatus.BROKEN
-    return PromiseStatus.PENDING
 
 
 # --------------------------------------------------------------------------------------
@@ -927,8 +881,8 @@ def _propose(
     protected: dict[str, str] = {}
     broken: list[str] = []
     for promise in promises:
-        status = promise_status(ledger, promise, as_of=as_of)
-        if status is PromiseStatus.BROKEN:
+        status = evaluate_promise(promise, ledger, as_of=as_of).status
+        if status in (PromiseStatus.BROKEN, PromiseStatus.PARTLY_KEPT):
             broken.append(promise.id)
             continue
         for doc_id in sorted(_promise_documents(ledger, promise)):
