@@ -33,6 +33,7 @@ from receivables.models import (
     RemittanceLine,
 )
 from receivables.money import FxRate, FxRates, Money
+from receivables.sample import SAMPLE_AS_OF, sample_ledger, sample_rates
 
 A = Money.parse
 D = date
@@ -772,3 +773,30 @@ def test_remittance_request_for_fully_applied_cash_is_refused() -> None:
     ledger = allocate(p, [item(inv("INV-1", "100.00 USD"))], as_of=PAID).apply_to(ledger)
     with pytest.raises(AllocationError, match="nothing is unapplied"):
         remittance_request(ledger, "PAY-1", as_of=PAID)
+
+
+def test_remittance_request_is_for_payments_only() -> None:
+    memo = CreditMemo(id="CM-1", customer_id="C1", issue_date=PAID, amount=A("10.00 USD"))
+    ledger = Ledger([inv("INV-1", "100.00 USD"), memo])
+    with pytest.raises(AllocationError, match="CM-1: payment_id: remittance advice is asked"):
+        remittance_request(ledger, "CM-1", as_of=PAID)
+
+
+def test_credit_memo_decision_names_its_link() -> None:
+    memo = CreditMemo(
+        id="CM-1", customer_id="C1", issue_date=PAID, amount=A("10.00 USD"), linked_document_id="I1"
+    )
+    r = allocate(memo, [item(inv("I1", "100.00 USD"))], as_of=PAID)
+    assert r.decisions[-1].reason.startswith("credit memo linked to I1")
+
+
+def test_sample_ledger_unapplied_cash_suggestions_post_together() -> None:
+    ledger = sample_ledger()
+    before = unapplied_cash(ledger, as_of=SAMPLE_AS_OF)
+    proposals = suggest_matches(ledger, as_of=SAMPLE_AS_OF, rates=sample_rates())
+    assert proposals
+    for proposal in proposals:
+        ledger = proposal.apply_to(ledger)
+    after = unapplied_cash(ledger, as_of=SAMPLE_AS_OF)
+    assert len(after.items) < len(before.items)
+    assert after.totals["USD"] < before.totals["USD"]

@@ -1107,8 +1107,11 @@ def _step_remittance(state: _State, all_docs: Sequence[Invoice | DebitMemo]) -> 
                 state.candidate_sets.extend((c,) for c in match.candidates)
             state.decide("remittance", action, reason, reference=ref)
             continue
+        why = match.reason
+        if isinstance(line, str):
+            why = f"credit memo linked to {ref}: {why}"
         grouped.setdefault(match.document_id, []).append(
-            (ref, amount, taken, match.confidence, match.reason)
+            (ref, amount, taken, match.confidence, why)
         )
     for doc_id in sorted(grouped, key=lambda i: state.cands[i].order):
         cand = state.cands[doc_id]
@@ -1922,9 +1925,10 @@ def remittance_request(
     if isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1:
         raise ValueError(f"max_items must be a positive int, not {max_items!r}")
     source = ledger.document(payment_id)
-    if not isinstance(source, (Payment, CreditMemo)):
+    if not isinstance(source, Payment):
         raise AllocationError(
-            f"{source.kind} {payment_id}: not a payment or credit memo",
+            f"{source.kind} {payment_id}: payment_id: remittance advice is asked for payments,"
+            f" not for a {source.kind}",
             document_id=payment_id,
             field="payment_id",
         )
@@ -1952,8 +1956,8 @@ def remittance_request(
     )
     customer = ledger.customers.get(customer_id)
     name = customer.name if customer is not None else None
-    received = source.received_on if isinstance(source, Payment) else source.issue_date
-    bank_ref = source.bank_reference if isinstance(source, Payment) else None
+    received = source.received_on
+    bank_ref = source.bank_reference
     subject = f"Remittance advice requested: payment of {source.amount} on {received.isoformat()}"
     lines = [
         f"Dear {name or customer_id},",
