@@ -800,3 +800,29 @@ def test_sample_ledger_unapplied_cash_suggestions_post_together() -> None:
     after = unapplied_cash(ledger, as_of=SAMPLE_AS_OF)
     assert len(after.items) < len(before.items)
     assert after.totals["USD"] < before.totals["USD"]
+
+
+def test_open_amount_above_the_document_amount_is_refused() -> None:
+    doc = inv("INV-1", "100.00 USD")
+    with pytest.raises(AllocationError, match=r"INV-1: open: 150\.00 USD is more than"):
+        allocate(pay("10.00 USD"), [item(doc, "150.00 USD")], as_of=PAID)
+
+
+def test_result_round_trips_through_json() -> None:
+    doc = inv("INV-EU", "1000.00 EUR", issued=D(2026, 1, 10))
+    r = allocate(
+        pay("1130.00 USD", received=D(2026, 2, 5)),
+        [item(doc)],
+        as_of=D(2026, 2, 5),
+        rates=RATES,
+        policy=FIFO,
+    )
+    assert AllocationResult.model_validate_json(r.model_dump_json()) == r
+
+
+def test_long_ids_give_a_hashed_application_id_within_the_limit() -> None:
+    long_id = "INV-" + "9" * 120
+    r = allocate(pay("10.00 USD", pay_id="P" * 100), [item(inv(long_id, "10.00 USD"))], as_of=PAID)
+    app_id = r.applications[0].id
+    assert app_id.startswith("APP-")
+    assert len(app_id) <= 128

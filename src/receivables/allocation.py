@@ -762,7 +762,6 @@ class _Cand:
     open: Money
     discount: Money
     discount_late: bool
-    best_discount: Money
     quote: FxQuote | None
     net_src: int
     gross_src: int
@@ -870,11 +869,6 @@ def _discount(doc: Invoice | DebitMemo, open_amount: Money, paid_on: date, grace
     return terms.discount_for(open_amount, doc.issue_date, paid_on, grace_days=grace)
 
 
-def _best_discount(doc: Invoice | DebitMemo, open_amount: Money) -> Money:
-    """The discount of the best tier, whatever the date (the most a payer may claim)."""
-    return _discount(doc, open_amount, doc.issue_date, 0)
-
-
 def _prepare(
     source: Payment | CreditMemo,
     items: Sequence[OpenItem],
@@ -929,6 +923,13 @@ def _prepare(
                 document_id=doc.id,
                 field="open",
             )
+        if item.open > doc.amount:
+            raise AllocationError(
+                f"open item {doc.id}: open: {item.open} is more than the document's amount"
+                f" {doc.amount}",
+                document_id=doc.id,
+                field="open",
+            )
         quote: FxQuote | None = None
         if item.open.code != currency:
             if rates is None:
@@ -959,7 +960,6 @@ def _prepare(
             open=open_,
             discount=discount,
             discount_late=discount.amount > on_time.amount,
-            best_discount=_best_discount(doc, open_),
             quote=quote,
             net_src=0,
             gross_src=0,
