@@ -13,10 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 from receivables.aging import age
-from receivables.cli import EXIT_BAD_INPUT, EXIT_USAGE, app, trailing_months
+from receivables.cli import EXIT_BAD_INPUT, EXIT_USAGE, app
 from receivables.ledger import Ledger
 from receivables.models import Invoice
 from receivables.money import Money
+from receivables.report import month_periods
 from receivables.sample import SAMPLE_AS_OF, sample_ledger, sample_rates
 
 runner = CliRunner()
@@ -192,8 +193,18 @@ def test_credit_check_with_a_float_like_amount_without_currency_is_usage() -> No
     assert code == EXIT_USAGE
 
 
-def test_trailing_months_cross_the_year() -> None:
-    months = trailing_months(date(2026, 2, 10), 3)
+def test_report_writes_a_self_contained_html_page(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    code, _ = run("report", "--html", str(out), "--currency", "USD", "--months", "2")
+    assert code == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "2,280,470.19" in page
+
+
+def test_month_periods_cross_the_year() -> None:
+    months = month_periods(date(2026, 2, 10), 3)
     assert [(p.start, p.end) for p in months] == [
         (date(2025, 12, 1), date(2025, 12, 31)),
         (date(2026, 1, 1), date(2026, 1, 31)),

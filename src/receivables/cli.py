@@ -39,9 +39,10 @@ from receivables.dunning import dunning_run
 from receivables.errors import ReceivablesError
 from receivables.forecast import forecast as cash_forecast
 from receivables.ledger import Ledger
-from receivables.metrics import Period, average_days_delinquent, countback_dso
+from receivables.metrics import average_days_delinquent, countback_dso
 from receivables.metrics import dso as dso_metric
 from receivables.money import FxRates, Money
+from receivables.report import html_report, month_periods
 from receivables.sample import SAMPLE_AS_OF, sample_ledger, sample_rates
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_USAGE", "app", "main"]
@@ -290,16 +291,6 @@ def _reporting_currency(ctx: Context) -> str:
     _fail(f"the ledger holds {', '.join(codes)}: name one with --currency", EXIT_USAGE)
 
 
-def trailing_months(as_of: date, months: int) -> list[Period]:
-    """The ``months`` calendar months ending with the month of ``as_of``, oldest first."""
-    result: list[Period] = []
-    year, month = as_of.year, as_of.month
-    for _ in range(months):
-        result.append(Period.month(year, month))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return list(reversed(result))
-
-
 @app.command()
 def aging(
     ledger: LedgerOption = None,
@@ -347,7 +338,7 @@ def dso(
     def action() -> None:
         code = _reporting_currency(ctx)
         rows: list[dict[str, object]] = []
-        for period in trailing_months(ctx.as_of, months):
+        for period in month_periods(ctx.as_of, months):
             standard = dso_metric(ctx.ledger, period=period, currency=code, rates=ctx.rates)
             average = dso_metric(
                 ctx.ledger, period=period, method="average", currency=code, rates=ctx.rates
@@ -468,5 +459,33 @@ def credit_check(
         ]
         rows.extend({"customer_id": customer, **r} for r in decision.to_rows())
         emit(rows, fmt, title=f"Credit check of {ctx.as_of.isoformat()} ({ctx.source})")
+
+    _run(action)
+
+
+@app.command()
+def report(
+    html: Annotated[Path, typer.Option("--html", help="Write the report to this HTML file.")],
+    ledger: LedgerOption = None,
+    as_of: AsOfOption = None,
+    currency: CurrencyOption = None,
+    rates: RatesOption = None,
+    months: Annotated[int, typer.Option("--months", min=1, help="Months of DSO trend.")] = 12,
+    horizon: Annotated[int, typer.Option("--horizon", min=1, help="Months of forecast.")] = 6,
+) -> None:
+    """One self-contained HTML page for a manager: aging, overdue, DSO, forecast, dunning."""
+    ctx = load_context(ledger, as_of, currency, rates)
+
+    def action() -> None:
+        page = html_report(
+            ctx.ledger,
+            as_of=ctx.as_of,
+            currency=_reporting_currency(ctx),
+            rates=ctx.rates,
+            months=months,
+            horizon=horizon,
+        )
+        html.write_text(page, encoding="utf-8")
+        Console(stderr=True).print(f"wrote {html} ({len(page):,} bytes)", highlight=False)
 
     _run(action)
