@@ -475,7 +475,7 @@ def test_worklist_ranks_by_the_weighted_score_and_shows_each_contribution() -> N
     }
     assert wl.rows[0].why.startswith("amount_overdue 40.00 + days_overdue 13.33")
     assert wl.rows[0].collector == "ann"
-    assert wl.to_rows()[1]["risk"] == Decimal("12.00")
+    assert wl.to_rows()[1]["score_risk"] == Decimal("12.00")
 
 
 def test_worklist_skips_customers_with_nothing_collectable_and_says_why() -> None:
@@ -657,3 +657,21 @@ def test_suggestion_needs_a_forecast_that_covers_the_period() -> None:
     fc = forecast(ledger, as_of=D(2026, 3, 10), horizon=1)
     with pytest.raises(CollectionsError, match="horizon"):
         suggest_target(ledger, forecast=fc, owner="ann", period="quarter", start=D(2026, 4, 1))
+
+
+def test_worklist_rows_keep_the_overdue_amount_apart_from_its_score() -> None:
+    ledger = Ledger(
+        [
+            Invoice(
+                id="I1",
+                customer_id="C1",
+                issue_date=D(2026, 1, 1),
+                terms="NET 30",
+                total=A("1234.56 USD"),
+            )
+        ]
+    )
+    (row,) = worklist(ledger, as_of=D(2026, 3, 1)).to_rows()
+    assert row["amount_overdue"] == Decimal("1234.56")
+    assert row["days_overdue"] == 29
+    assert "score_amount_overdue" in row

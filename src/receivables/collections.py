@@ -855,7 +855,7 @@ class Worklist(_Frozen):
                 "days_overdue": r.days_overdue,
             }
             for f in r.factors:
-                row[f.factor] = f.contribution
+                row[f"score_{f.factor}"] = f.contribution
             out.append(row)
         return out
 
