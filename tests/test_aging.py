@@ -659,3 +659,19 @@ def test_sample_aging_totals_equal_the_sample_balances() -> None:
         ),
         Money.zero("USD"),
     )
+
+
+def test_rows_and_lines_built_without_validation_equal_validated_models() -> None:
+    """The report builds its rows and lines without re-validating (for speed): each must
+    carry every field and equal the same model validated from its own dump."""
+    ledger = multi_currency_ledger().with_records(
+        disputes=[Dispute(id="DS1", customer_id="C1", document_id="E1", amount=A("10.00 EUR"),
+                          reason_code="PRICE", opened_on=D(2026, 6, 1))]
+    )  # fmt: skip
+    report = age(ledger, as_of=AS_OF, currency="USD", rates=RATES)
+    built = [*report.documents, *report.customers, *report.groups, *report.totals]
+    built += [b for line in report.totals for b in line.buckets]
+    for model in built:
+        assert set(model.__dict__) == set(type(model).model_fields)
+        assert type(model).model_validate(model.model_dump()) == model
+        assert model.model_fields_set == set(type(model).model_fields)

@@ -47,14 +47,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final, Literal, Self
+from functools import lru_cache
+from typing import Final, Literal, Self, TypeVar
 
+import moneyed
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from receivables.errors import MissingRate, ReceivablesError
 from receivables.ledger import Ledger, OpenItem, document_date
 from receivables.models import Customer, DebitMemo, Dispute, Invoice, PromiseToPay
-from receivables.money import ExactDecimal, FxQuote, FxRates, Money, minor_units
+from receivables.money import ExactDecimal, FxQuote, FxRates, Money, currency_of, minor_units
 
 __all__ = [
     "AGING_PRESETS",
@@ -86,6 +88,8 @@ ALL_KINDS: Final[tuple[DocumentKind, ...]] = ("invoice", "debit_memo", "credit_m
 _BASES: Final = ("due_date", "invoice_date")
 _CREDIT_MODES: Final = ("separate", "netted")
 _HUNDRED: Final = Decimal(100)
+_ZERO: Final = Decimal(0)
+_ONE: Final = Decimal(1)
 _PERCENT: Final = Decimal("0.01")
 
 
@@ -601,38 +605,85 @@ def _line(
     buckets: Buckets,
     acc: _Acc,
 ) -> AgingLine:
+    # Built without validation (_build): every amount is a sum of amounts already
+    # quantised to this currency and re-quantised by _money; lines are built per customer,
+    # group and currency, thousands per report.
     n = len(buckets.bands)
     bucketed = sum(acc.open[:n], Decimal(0))
     totals: list[BucketTotal] = []
     for i, label in enumerate(buckets.labels):
         amount = acc.open[i]
-        disputed = acc.disputed.get(i, Decimal(0))
+        disputed = acc.disputed.get(i, _ZERO)
+        open_money = _money(amount, currency)
         totals.append(
-            BucketTotal(
+            _build(
+                BucketTotal,
                 label=label,
-                open=Money(amount, currency),
-                disputed=Money(disputed, currency),
-                promised=Money(acc.promised.get(i, Decimal(0)), currency),
-                collectable=Money(amount - disputed, currency),
+                open=open_money,
+                disputed=_money(disputed, currency),
+                promised=_money(acc.promised.get(i, _ZERO), currency),
+                collectable=_money(amount - disputed, currency) if disputed else open_money,
                 items=acc.counts[i],
                 percent=(amount * _HUNDRED / bucketed).quantize(_PERCENT, ROUND_HALF_UP)
                 if bucketed
                 else None,
             )
         )
-    disputed_all = sum(acc.disputed.values(), Decimal(0))
-    return AgingLine(
+    disputed_all = sum(acc.disputed.values(), _ZERO)
+    return _build(
+        AgingLine,
         level=level,
         key=key,
         name=name,
         currency=currency,
         buckets=tuple(totals),
-        credits=Money(acc.open[n], currency),
-        total=Money(bucketed + acc.open[n], currency),
-        disputed=Money(disputed_all, currency),
-        promised=Money(sum(acc.promised.values(), Decimal(0)), currency),
-        collectable=Money(bucketed - disputed_all, currency),
+        credits=_money(acc.open[n], currency),
+        total=_money(bucketed + acc.open[n], currency),
+        disputed=_money(disputed_all, currency),
+        promised=_money(sum(acc.promised.values(), _ZERO), currency),
+        collectable=_money(bucketed - disputed_all, currency),
     )
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _build(cls: type[_Model], **values: object) -> _Model:
+    """``cls.model_construct(**values)`` for this module's own models, without its per-field
+    loop: every field is given (no defaults to fill), there are no aliases, extras or
+    private attributes. Only for values this module computed from validated documents.
+    tests/test_aging.py checks that the result equals a validated model."""
+    model = cls.__new__(cls)
+    object.__setattr__(model, "__dict__", values)
+    object.__setattr__(model, "__pydantic_fields_set__", set(values))
+    object.__setattr__(model, "__pydantic_extra__", None)
+    object.__setattr__(model, "__pydantic_private__", None)
+    return model
+
+
+@lru_cache(maxsize=256)
+def _exponent(code: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_units(code))
+
+
+@lru_cache(maxsize=256)
+def _zero(code: str) -> Money:
+    return Money.zero(code)
+
+
+def _money(amount: Decimal, code: str) -> Money:
+    """Money from a sum of quantised amounts (exact: quantising only sets the exponent).
+
+    The amount is a Decimal this module computed and the code a validated one, so the
+    checks of ``Money()`` are skipped; Money is immutable, so zeros are shared.
+    """
+    if not amount:
+        return _zero(code)
+    money = Money.__new__(Money)
+    moneyed.Money.__init__(
+        money, amount.quantize(_exponent(code), rounding=ROUND_HALF_UP), currency_of(code)
+    )
+    return money
 
 
 def _add_into(target: _Acc, source: _Acc) -> None:
@@ -649,25 +700,32 @@ def _lines(
     accs: Mapping[tuple[str, str], _Acc], buckets: Buckets, ctx: _Context
 ) -> tuple[tuple[AgingLine, ...], tuple[AgingLine, ...], tuple[AgingLine, ...]]:
     n = len(buckets.bands)
-    groups: dict[tuple[str, str], _Acc] = {}
-    totals: dict[str, _Acc] = {}
+    members: dict[tuple[str, str], list[tuple[str, _Acc, AgingLine]]] = {}
     customers: list[AgingLine] = []
     for (customer_id, currency), acc in sorted(accs.items()):
-        customers.append(
-            _line("customer", customer_id, ctx.name_of(customer_id), currency, buckets, acc)
+        line = _line("customer", customer_id, ctx.name_of(customer_id), currency, buckets, acc)
+        customers.append(line)
+        members.setdefault((ctx.group_of(customer_id), currency), []).append(
+            (customer_id, acc, line)
         )
-        group_key = (ctx.group_of(customer_id), currency)
-        _add_into(groups.setdefault(group_key, _Acc(n)), acc)
+    totals: dict[str, _Acc] = {}
+    group_lines: list[AgingLine] = []
+    for (key, currency), group in sorted(members.items()):
+        if len(group) == 1 and group[0][0] == key:
+            # a customer on its own is its own group: the same amounts, another level
+            acc = group[0][1]
+            group_lines.append(group[0][2].model_copy(update={"level": "group"}))
+        else:
+            acc = _Acc(n)
+            for _, part, _ in group:
+                _add_into(acc, part)
+            group_lines.append(_line("group", key, ctx.name_of(key), currency, buckets, acc))
         _add_into(totals.setdefault(currency, _Acc(n)), acc)
-    group_lines = tuple(
-        _line("group", key, ctx.name_of(key), currency, buckets, acc)
-        for (key, currency), acc in sorted(groups.items())
-    )
     total_lines = tuple(
         _line("total", "*", None, currency, buckets, acc)
         for currency, acc in sorted(totals.items())
     )
-    return total_lines, group_lines, tuple(customers)
+    return total_lines, tuple(group_lines), tuple(customers)
 
 
 # --------------------------------------------------------------------------------------
@@ -874,11 +932,12 @@ def age(
     special: dict[str, tuple[_Acc, int, FxQuote | None, Decimal, date]] = {}
     quotes: dict[str, FxQuote | None] = {}
     bisect_left = bisect.bisect_left
+    filtered = len(kinds) < len(ALL_KINDS)
     with decimal.localcontext() as dctx:
         dctx.prec = 60
         for item in items:
             doc = item.document
-            if doc.kind not in kinds:
+            if filtered and doc.kind not in kinds:
                 continue
             money = item.open
             code = money.currency.code
@@ -992,9 +1051,12 @@ def _row(
     doc = item.document
     code = item.open.code
     out = currency or code
-    dispute = disputed.get(doc.id, Decimal(0))
-    promise = promised.get(doc.id, Decimal(0))
-    return AgingRow(
+    dispute = disputed.get(doc.id, _ZERO)
+    promise = promised.get(doc.id, _ZERO)
+    # Built without validation (_build): every value comes from validated documents or is
+    # quantised here, and there is one row per open document.
+    return _build(
+        AgingRow,
         document_id=doc.id,
         entity=entity,
         kind=doc.kind,
@@ -1008,14 +1070,14 @@ def _row(
         currency=code,
         original=item.original,
         open=item.open,
-        disputed=Money(dispute, code),
-        promised=Money(promise, code),
+        disputed=_money(dispute, code),
+        promised=_money(promise, code),
         reported_currency=out,
-        rate=quote.rate if quote is not None else Decimal(1),
+        rate=quote.rate if quote is not None else _ONE,
         rate_date=quote.rate_date if quote is not None else None,
-        reported_open=Money(reported, out),
-        reported_disputed=Money(reval.convert(dispute, quote), out),
-        reported_promised=Money(reval.convert(promise, quote), out),
+        reported_open=item.open if quote is None else _money(reported, out),
+        reported_disputed=_money(reval.convert(dispute, quote), out),
+        reported_promised=_money(reval.convert(promise, quote), out),
     )
 
 
