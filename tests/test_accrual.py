@@ -294,7 +294,9 @@ def test_payment_in_another_currency_is_refused() -> None:
 
 
 def test_credit_larger_than_the_principal_is_refused() -> None:
-    with pytest.raises(InvalidInterestInput, match="credits: credit CM-1 of 2.00 EUR is more than"):
+    with pytest.raises(
+        InvalidInterestInput, match=r"credits: credit CM-1 of 2\.00 EUR is more than"
+    ):
         accrue_interest(
             "INV-1",
             principal=M("1.00 EUR"),

@@ -226,7 +226,10 @@ def test_order_naming_an_unknown_component_is_a_clear_error() -> None:
 
 
 def test_order_from_json_naming_an_unknown_component_is_the_same_error() -> None:
-    text = '{"id": "x", "title": "t", "citation": "c", "components": ["costs", "penalty", "principal"]}'
+    text = (
+        '{"id": "x", "title": "t", "citation": "c",'
+        ' "components": ["costs", "penalty", "principal"]}'
+    )
     with pytest.raises(UnknownClearingComponent, match="'penalty'"):
         ClearingOrder.model_validate_json(text)
 
@@ -257,7 +260,7 @@ def test_claim_mixing_currencies_is_refused() -> None:
 
 
 def test_negative_component_is_refused() -> None:
-    with pytest.raises(ValidationError, match="claim A: costs: -1.00 EUR must not be negative"):
+    with pytest.raises(ValidationError, match=r"claim A: costs: -1\.00 EUR must not be negative"):
         claim("A", "10.00 EUR", costs="-1.00 EUR")
 
 
@@ -277,12 +280,12 @@ def test_security_score_for_an_unknown_document_is_refused() -> None:
 
 
 def test_float_score_is_refused() -> None:
-    with pytest.raises(InvalidClearingInput, match="burden: score 1.5"):
+    with pytest.raises(InvalidClearingInput, match=r"burden: score 1\.5"):
         clear_payment(M("10.00 EUR"), [DEBT], order=BGB_366_2, as_of=AS_OF, burden={"INV-1": 1.5})  # type: ignore[dict-item]
 
 
 def test_payment_below_the_minor_unit_is_refused() -> None:
-    with pytest.raises(InvalidClearingInput, match="payment: 0.001 EUR"):
+    with pytest.raises(InvalidClearingInput, match=r"payment: 0\.001 EUR"):
         clear_payment(Money("0.001", "EUR"), [DEBT], order=BGB_367, as_of=AS_OF)
 
 

@@ -149,5 +149,6 @@ def test_interest_accrual_is_additive_over_split_ranges(
         ctx.prec = 60
         periods_sum = sum((p.interest_exact for p in split.periods), Decimal(0))
     assert abs(periods_sum - split.interest_exact) < Decimal("1e-40")
-    assert split.principal.amount >= 0 and split.interest.amount >= 0
+    assert split.principal.amount >= 0
+    assert split.interest.amount >= 0
     assert whole.interest + whole.interest_paid + whole.interest_waived == whole.interest_accrued
