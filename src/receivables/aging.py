@@ -4,10 +4,8 @@ An aging report ("aged trial balance") sorts what is open on a date into age buc
 (current, 1-30, 31-60, 61-90, 91-120, 120+ days past due), by customer, by customer group
 and in total, with a drill-down to the documents. It is the collector's worklist and the
 auditor's proof of the receivables balance: its total equals the ledger's open balance on
-the same date (Association of Certified Fraud Examiners, *Fraud Examiners Manual*, and
-every auditing text call it the "accounts receivable aging schedule"; see e.g. Weygandt,
-Kimmel & Kieso, *Financial Accounting*, 11th ed., 2019, ch. 8, "aging the accounts
-receivable").
+the same date (Weygandt, Kimmel & Kieso, *Financial Accounting*, 11th ed., Wiley 2019,
+ch. 8, "aging the accounts receivable").
 
 The age of an item is counted in days from its due date ("days past due", the usual basis
 for collections) or from its invoice date ("days since invoice", the usual basis for bad
