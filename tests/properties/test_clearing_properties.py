@@ -1,4 +1,5 @@
-"""Properties of clearing and accrual: conservation, no negative part, additive interest."""
+"""Properties of clearing, accrual and discounts: conservation, no negative part, additive
+interest, tax splits that lose no cent."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from hypothesis import strategies as st
 
 from receivables.accrual import PartialPayment, accrue_interest
 from receivables.clearing import CLEARING_ORDERS, Claim, Component, clear_payment
+from receivables.discounts import discount_tax_effect, settle_instalments
 from receivables.interest import contractual_rate
+from receivables.models import Invoice, InvoiceLine, TaxLine
 from receivables.money import Money
+from receivables.terms import PaymentTerms
 
 START = date(2026, 1, 1)
 AS_OF = date(2026, 6, 30)
@@ -152,3 +156,65 @@ def test_interest_accrual_is_additive_over_split_ranges(
     assert split.principal.amount >= 0
     assert split.interest.amount >= 0
     assert whole.interest + whole.interest_paid + whole.interest_waived == whole.interest_accrued
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(100, 10_000_000),
+    st.integers(1, 20_000_000),
+    st.integers(0, 80),
+    st.sampled_from(["pro_rata", "none"]),
+)
+def test_instalment_settlement_conserves_and_never_leaves_a_negative_instalment(
+    total_cents: int, paid_cents: int, day: int, partial: str
+) -> None:
+    plan = PaymentTerms.parse("30% 30 DAYS (3/10), 30% 60 DAYS (2/40), 40% 90 DAYS (1/70)")
+    parts = plan.instalments(Money.from_minor(total_cents, "EUR"), START)
+    payment = Money.from_minor(paid_cents, "EUR")
+    s = settle_instalments(
+        "D",
+        parts,
+        payment,
+        paid_on=START + timedelta(days=day),
+        partial=partial,  # type: ignore[arg-type]
+    )
+    assert s.applied + s.unapplied == payment
+    for row in s.rows:
+        assert row.open_after.amount >= 0
+        assert row.discount.amount >= 0
+        assert row.paid + row.discount + row.open_after == row.open_before
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 5_000_000), st.sampled_from([0, 7, 19, 20, 25])),
+        min_size=1,
+        max_size=5,
+    ),
+    st.integers(0, 10_000),
+)
+def test_discount_tax_effect_splits_the_discount_without_losing_a_cent(
+    lines: list[tuple[int, int]], per_mille: int
+) -> None:
+    invoice = Invoice(
+        id="I",
+        customer_id="C",
+        issue_date=START,
+        lines=tuple(
+            InvoiceLine(
+                id=f"L{i}",
+                unit_price=Money.from_minor(cents, "EUR"),
+                taxes=(TaxLine(jurisdiction="DE", rate=rate),) if rate else (),
+            )
+            for i, (cents, rate) in enumerate(lines)
+        ),
+    )
+    assert invoice.total is not None
+    discount = Money(invoice.total.amount * per_mille / 10_000, "EUR").quantize("ROUND_DOWN")
+    effect = discount_tax_effect(invoice, discount)
+    assert effect.net_reduction + effect.tax_reduction == discount
+    assert sum((t for _, _, t in effect.by_rate()), Money.zero("EUR")) == effect.tax_reduction
+    for line in effect.lines:
+        assert line.net_reduction.amount >= 0
+        assert all(t.amount >= 0 for t in line.tax_reductions)
