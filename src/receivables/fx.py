@@ -696,6 +696,8 @@ class Valuation:
         code = m.amount.code
         if code == tgt.currency:
             rho, rho_date, how = Decimal(1), None, "no conversion"
+        elif m.discount is None and m.write_off is None:
+            rho, rho_date, how = None, None, "nothing to value"
         elif tgt.currency == src.currency and src.doc.amount.code == code:
             rho, rho_date, how = src.rate, src.rate_date, f"the rate of {src.doc.id}"
         else:
@@ -708,8 +710,12 @@ class Valuation:
                 need="value its discount and write-off at the rate of the payment",
             )
             how = "the spot rate of the application date"
-        discount = _times(m.discount.amount, rho, tgt.currency) if m.discount else Decimal(0)
-        write_off = _times(m.write_off.amount, rho, tgt.currency) if m.write_off else Decimal(0)
+        discount = write_off = Decimal(0)
+        if rho is not None:
+            if m.discount is not None:
+                discount = _times(m.discount.amount, rho, tgt.currency)
+            if m.write_off is not None:
+                write_off = _times(m.write_off.amount, rho, tgt.currency)
         if discount:
             roll.effects.append(Effect(key_t, "discounts", -discount, m.id))
         if write_off:
