@@ -343,3 +343,16 @@ def test_unknown_document_lookup_names_the_id(ledger: Ledger) -> None:
 def test_ledger_round_trips_json(ledger: Ledger) -> None:
     applied = ledger.apply([app("A1", "PAY-1", "INV-1", "200.00 EUR")])
     assert Ledger.from_json(applied.to_json()) == applied
+
+
+def test_functional_rate_other_than_one_in_the_functional_currency_is_refused() -> None:
+    booked = Invoice(
+        id="INV-1",
+        customer_id="C1",
+        issue_date=D(2026, 1, 5),
+        total=A("5 USD"),
+        functional_rate="1.1",
+    )
+    with pytest.raises(InvalidDocument, match="INV-1: functional_rate"):
+        Ledger([booked], functional_currency="USD")
+    assert len(Ledger([booked], functional_currency="EUR")) == 1

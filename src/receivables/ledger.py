@@ -267,6 +267,17 @@ class Ledger:
                 document_id=doc.id,
                 field="customer_id",
             )
+        if (
+            doc.amount.code == self._functional_currency
+            and doc.functional_rate is not None
+            and doc.functional_rate != 1
+        ):
+            raise InvalidDocument(
+                f"{doc.kind} {doc.id}: functional_rate: {doc.functional_rate} on a document"
+                f" already in the functional currency {doc.amount.code}; it must be 1 or absent",
+                document_id=doc.id,
+                field="functional_rate",
+            )
         existing = self._docs.get(doc.id)
         if existing is not None:
             if existing == doc:
