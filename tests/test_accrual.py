@@ -13,6 +13,7 @@ from receivables.accrual import (
     InterestWaiver,
     PartialPayment,
     PrincipalCredit,
+    accrue_from_ledger,
     accrue_interest,
 )
 from receivables.clearing import BGB_367, BGB_497_3, PRINCIPAL_FIRST
@@ -24,6 +25,7 @@ from receivables.interest import (
     ReferenceRates,
     contractual_rate,
 )
+from receivables.ledger import Ledger
 from receivables.models import Dispute, DisputeResolution
 from receivables.money import Money
 
@@ -324,3 +326,95 @@ def test_negative_payment_is_refused() -> None:
 def test_waiver_needs_who_decided() -> None:
     with pytest.raises(ValidationError, match="decided_by"):
         InterestWaiver(id="W1", document_id="INV-1", waived_on=START, decided_by="", reason="y")
+
+
+def _ledger_with_partial_payments() -> Ledger:
+    from receivables.models import Application, CreditMemo, Invoice, Payment
+
+    return Ledger(
+        [
+            Invoice(
+                id="INV-1",
+                customer_id="C1",
+                issue_date=date(2026, 1, 1),
+                due_date=START,
+                total=M("1000.00 EUR"),
+            ),
+            Payment(
+                id="P1", customer_id="C1", received_on=date(2026, 3, 2), amount=M("300.00 EUR")
+            ),
+            Payment(
+                id="P2", customer_id="C1", received_on=date(2026, 4, 1), amount=M("200.00 EUR")
+            ),
+            CreditMemo(
+                id="CM1", customer_id="C1", issue_date=date(2026, 3, 20), amount=M("100.00 EUR")
+            ),
+        ],
+        movements=[
+            Application(
+                id="A1",
+                source_id="P1",
+                target_id="INV-1",
+                applied_on=date(2026, 3, 2),
+                amount=M("300.00 EUR"),
+            ),
+            Application(
+                id="A2",
+                source_id="P2",
+                target_id="INV-1",
+                applied_on=date(2026, 4, 1),
+                amount=M("200.00 EUR"),
+            ),
+            Application(
+                id="A3",
+                source_id="CM1",
+                target_id="INV-1",
+                applied_on=date(2026, 3, 20),
+                amount=M("100.00 EUR"),
+            ),
+        ],
+        disputes=[
+            Dispute(
+                id="D1",
+                customer_id="C1",
+                document_id="INV-1",
+                amount=M("150.00 EUR"),
+                reason_code="quality",
+                opened_on=date(2026, 2, 10),
+            )
+        ],
+    )
+
+
+def test_ledger_accrual_principal_first_agrees_with_the_interest_module() -> None:
+    """The ledger books all cash on the principal; cleared principal first, the account's
+    interest is the interest module's late_payment_interest on the same ledger."""
+    from receivables.interest import late_payment_interest
+
+    books = _ledger_with_partial_payments()
+    account = accrue_from_ledger(
+        books, "INV-1", as_of=date(2026, 5, 1), law=TEN, order=PRINCIPAL_FIRST
+    )
+    plain = late_payment_interest(books, "INV-1", as_of=date(2026, 5, 1), law=TEN)
+    assert account.interest_accrued == plain.interest
+    assert account.principal == books.open_amount("INV-1", as_of=date(2026, 5, 1))
+    assert [e.kind for e in account.events] == ["payment", "credit", "payment"]
+
+
+def test_ledger_accrual_under_367_keeps_more_principal_and_earns_more() -> None:
+    books = _ledger_with_partial_payments()
+    by_367 = accrue_from_ledger(books, "INV-1", as_of=date(2026, 5, 1), law=TEN)
+    first = accrue_from_ledger(
+        books, "INV-1", as_of=date(2026, 5, 1), law=TEN, order=PRINCIPAL_FIRST
+    )
+    assert by_367.principal > first.principal
+    assert by_367.interest_accrued > first.interest_accrued
+    # the cash that paid interest under § 367 is cash that did not reach the principal
+    assert by_367.principal == first.principal + by_367.interest_paid
+    assert by_367.interest + by_367.interest_paid == by_367.interest_accrued
+
+
+def test_ledger_accrual_refuses_a_payment_document() -> None:
+    books = _ledger_with_partial_payments()
+    with pytest.raises(InvalidInterestInput, match="P1: document_id: only invoices"):
+        accrue_from_ledger(books, "P1", as_of=date(2026, 5, 1), law=TEN)

@@ -59,7 +59,8 @@ from receivables.interest import (
     ReferenceRates,
     interest_on_balances,
 )
-from receivables.models import Dispute
+from receivables.ledger import Ledger
+from receivables.models import Application, CreditMemo, DebitMemo, Dispute, Invoice, WriteOff
 from receivables.money import ExactDecimal, Money
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "InterestWaiver",
     "PartialPayment",
     "PrincipalCredit",
+    "accrue_from_ledger",
     "accrue_interest",
 ]
 
@@ -510,4 +512,100 @@ def accrue_interest(
         interest_waived=waived,
         unapplied=unapplied,
         reasons=tuple(reasons),
+    )
+
+
+def accrue_from_ledger(
+    ledger: Ledger,
+    document_id: str,
+    *,
+    as_of: date,
+    law: LatePaymentLaw,
+    rates: ReferenceRates | None = None,
+    order: ClearingOrder = BGB_367,
+    start: date | None = None,
+    costs: Iterable[CostCharge] = (),
+    waivers: Iterable[InterestWaiver] = (),
+    postings: Iterable[date] = (),
+    exclude_disputed: bool = True,
+) -> InterestAccount:
+    """:func:`accrue_interest` for a ledger invoice: its cash, credits and disputes.
+
+    Cash applied from payments becomes :class:`PartialPayment` values that ``order`` clears
+    again (the ledger books all cash on the invoice; the law may say it paid interest and
+    costs first). Credit memos, discounts, application write-offs and write-offs reduce the
+    principal as :class:`PrincipalCredit` values. Disputes of the invoice are taken from the
+    ledger unless ``exclude_disputed`` is False. Interest starts after ``start`` (default:
+    the due date). Costs (dunning fees, the fixed compensation) and waivers are the caller's.
+
+    Examples:
+        >>> from receivables.interest import contractual_rate
+        >>> from receivables.models import Payment
+        >>> ledger = Ledger([Invoice(id="I", customer_id="C", issue_date=date(2026, 1, 1),
+        ...                          due_date=date(2026, 1, 31), total="1000.00 EUR"),
+        ...                  Payment(id="P", customer_id="C", received_on=date(2026, 3, 2),
+        ...                          amount="500.00 EUR")],
+        ...     movements=[Application(id="A", source_id="P", target_id="I",
+        ...                            applied_on=date(2026, 3, 2), amount="500.00 EUR")])
+        >>> a = accrue_from_ledger(ledger, "I", as_of=date(2026, 4, 1),
+        ...                        law=contractual_rate("10"))
+        >>> a.principal, a.interest
+        (Money('508.22', 'EUR'), Money('4.18', 'EUR'))
+    """
+    doc = ledger.document(document_id)
+    if not isinstance(doc, (Invoice, DebitMemo)):
+        raise InvalidInterestInput(
+            f"{document_id}: document_id: only invoices and debit memos earn interest, not a"
+            f" {doc.kind}",
+            document_id=document_id,
+            field="document_id",
+        )
+    begin = start if start is not None else doc.due
+    payments: list[PartialPayment] = []
+    credits: list[PrincipalCredit] = []
+    for m in ledger.movements_of(document_id, as_of=as_of):
+        if isinstance(m, Application):
+            if m.target_id != document_id:
+                continue
+            source = ledger.document(m.source_id)
+            if isinstance(source, CreditMemo):
+                credits.append(
+                    PrincipalCredit(
+                        id=m.id, credited_on=m.applied_on, amount=m.settled, reason="credit memo"
+                    )
+                )
+                continue
+            payments.append(PartialPayment(id=m.id, received_on=m.applied_on, amount=m.amount))
+            rest = m.settled - m.amount
+            if rest.amount > 0:
+                credits.append(
+                    PrincipalCredit(
+                        id=f"{m.id}-adj",
+                        credited_on=m.applied_on,
+                        amount=rest,
+                        reason="discount or write-off on the application",
+                    )
+                )
+        elif isinstance(m, WriteOff):
+            credits.append(
+                PrincipalCredit(
+                    id=m.id, credited_on=m.written_off_on, amount=m.amount, reason=m.reason_code
+                )
+            )
+    disputes = [d for d in ledger.disputes if d.document_id == document_id]
+    return accrue_interest(
+        document_id,
+        principal=doc.amount,
+        start=begin,
+        as_of=max(as_of, begin),
+        law=law,
+        rates=rates,
+        order=order,
+        payments=payments,
+        costs=costs,
+        credits=credits,
+        waivers=waivers,
+        disputes=disputes if exclude_disputed else (),
+        postings=postings,
+        arose_on=doc.issue_date,
     )

@@ -296,7 +296,7 @@ def settle_instalments(
     if remaining.amount == 0:
         unapplied = Money.zero(payment.code)
     else:
-        unapplied = payment - in_payment_currency(applied)
+        unapplied = max(payment - in_payment_currency(applied), Money.zero(payment.code))
         reasons.append(f"{unapplied} exceeds the open instalments and stays unapplied")
     return PaymentSettlement(
         document_id=document_id,
