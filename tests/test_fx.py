@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from receivables.errors import InvalidDocument
 from receivables.fx import (
     FxError,
     MissingViewRate,
@@ -283,13 +284,12 @@ def test_the_functional_view_needs_a_functional_currency() -> None:
 
 
 def test_a_booked_rate_on_a_functional_currency_document_is_refused() -> None:
-    ledger = Ledger(
-        [Invoice(id="I1", customer_id="C", issue_date=date(2026, 1, 5), total=M("1 USD"),
-                 functional_rate=D("1.2"))],
-        functional_currency="USD",
+    booked = Invoice(
+        id="I1", customer_id="C", issue_date=date(2026, 1, 5), total=M("1 USD"),
+        functional_rate=D("1.2"),
     )  # fmt: skip
-    with pytest.raises(FxError) as err:
-        fx_movement(ledger, rates=None, as_of=date(2026, 1, 31))
+    with pytest.raises(InvalidDocument) as err:
+        Ledger([booked], functional_currency="USD")
     assert (err.value.document_id, err.value.field) == ("I1", "functional_rate")
 
 

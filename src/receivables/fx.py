@@ -499,14 +499,6 @@ class Valuation:
         """The booked rate of ``doc`` into ``target`` (rules 1-3 of the module)."""
         code = doc.amount.code
         if code == target:
-            booked = doc.functional_rate
-            if booked is not None and booked != 1 and target == self.functional:
-                raise FxError(
-                    f"{doc.kind} {doc.id}: functional_rate: {doc.functional_rate} on a"
-                    f" document already in the functional currency {target}",
-                    document_id=doc.id,
-                    field="functional_rate",
-                )
             return Decimal(1), None, "identity"
         if target == self.functional and doc.functional_rate is not None:
             return doc.functional_rate, None, "booked"
