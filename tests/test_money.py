@@ -354,3 +354,15 @@ def test_rate_between_one_currency_is_refused() -> None:
 
 def test_fx_rates_round_trip_json() -> None:
     assert FxRates.model_validate_json(RATES.model_dump_json()) == RATES
+
+
+def test_derived_rates_do_not_depend_on_the_callers_decimal_context() -> None:
+    import decimal
+
+    plain = RATES.rate("USD", "EUR", on=date(2026, 2, 2))
+    crossed = RATES.rate("GBP", "USD", on=date(2026, 2, 2))
+    with decimal.localcontext(prec=60):
+        assert RATES.rate("USD", "EUR", on=date(2026, 2, 2)) == plain
+        assert RATES.rate("GBP", "USD", on=date(2026, 2, 2)) == crossed
+    with decimal.localcontext(prec=5):
+        assert RATES.rate("USD", "EUR", on=date(2026, 2, 2)) == plain

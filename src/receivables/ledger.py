@@ -209,6 +209,7 @@ class Ledger:
         "_by_doc",
         "_customers",
         "_disputes",
+        "_disputes_of",
         "_docs",
         "_functional_currency",
         "_movements",
@@ -239,6 +240,9 @@ class Ledger:
         self._add_movements(movements)
         self._promises = _unique_by_id(promises, "promise")
         self._disputes = _unique_by_id(disputes, "dispute")
+        self._disputes_of: dict[str, list[Dispute]] = defaultdict(list)
+        for dispute in self._disputes.values():
+            self._disputes_of[dispute.document_id].append(dispute)
         for promise in self._promises.values():
             self._check_record(promise)
         for dispute in self._disputes.values():
@@ -719,11 +723,7 @@ class Ledger:
         doc = self.document(doc_id)
         open_now = abs(self._open(doc, as_of))
         disputed = sum(
-            (
-                d.amount.amount
-                for d in self._disputes.values()
-                if d.document_id == doc_id and d.is_open(as_of)
-            ),
+            (d.amount.amount for d in self._disputes_of.get(doc_id, ()) if d.is_open(as_of)),
             Decimal(0),
         )
         return Money(min(disputed, open_now), doc.amount.currency)

@@ -96,6 +96,10 @@ _SUPPLEMENT: Final[dict[str, moneyed.Currency]] = {
 
 _CODE_RE: Final = re.compile(r"^[A-Z]{3}$")
 
+# Derived rates (inverses, triangulations) are computed at a fixed precision, so a table
+# gives the same rate whatever decimal context the caller happens to run in.
+_RATE_CONTEXT: Final = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN)
+
 
 @lru_cache(maxsize=512)
 def currency_of(code: str) -> moneyed.Currency:
@@ -621,7 +625,8 @@ class FxRates(BaseModel):
         if inverse is not None:
             i = bisect.bisect_right(inverse[0], on)
             if i and (best[1] is None or inverse[0][i - 1] > best[1]):
-                best = (Decimal(1) / inverse[1][i - 1], inverse[0][i - 1])
+                with decimal.localcontext(_RATE_CONTEXT):
+                    best = (Decimal(1) / inverse[1][i - 1], inverse[0][i - 1])
         return best
 
     def quote(self, source: str, target: str, *, on: date) -> FxQuote:
@@ -651,10 +656,12 @@ class FxRates(BaseModel):
             first, d1 = self._direct(source, pivot, on)
             second, d2 = self._direct(pivot, target, on)
             if first is not None and second is not None and d1 is not None and d2 is not None:
+                with decimal.localcontext(_RATE_CONTEXT):
+                    through = first * second
                 return FxQuote(
                     source=source,
                     target=target,
-                    rate=first * second,
+                    rate=through,
                     requested_on=on,
                     rate_date=min(d1, d2),
                     path=(source, pivot, target),
