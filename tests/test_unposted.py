@@ -340,3 +340,19 @@ def test_identified_receipt_with_nothing_open_is_posted_as_cash_on_account() -> 
     assert r.allocation.unapplied == r.payment.amount
     after = match.apply_to(ledger())
     assert after.open_amount("B1", as_of=D).amount == Decimal("-10.00")
+
+
+def test_identification_policy_is_json_data_and_refuses_floats() -> None:
+    policy = IdentificationPolicy(name_threshold=Decimal("0.9"), truncation_widths=(16,))
+    again = IdentificationPolicy.model_validate_json(policy.model_dump_json())
+    assert again == policy
+    assert '"name_threshold":"0.9"' in policy.model_dump_json()
+    with pytest.raises(ValueError, match="float"):
+        IdentificationPolicy(name_threshold=0.9)  # type: ignore[arg-type]
+
+
+def test_statement_match_serialises_with_string_amounts() -> None:
+    st = statement(receipt("B1", "100.00 EUR", text="INV-000123"))
+    text = match_statement(st, ledger(), as_of=D).model_dump_json()
+    assert '"amount":"100.00"' in text
+    assert '"score":"1.0000"' in text

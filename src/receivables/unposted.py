@@ -55,7 +55,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from receivables.allocation import DEFAULT_POLICY, AllocationPolicy, AllocationResult, allocate
 from receivables.ledger import Ledger, OpenItem, is_debit
 from receivables.models import Customer, Payment, RemittanceLine
-from receivables.money import FxRates, Money
+from receivables.money import ExactDecimal, FxRates, Money
 
 __all__ = [
     "DEFAULT_IDENTIFICATION",
@@ -137,8 +137,8 @@ class IdentificationPolicy(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name_threshold: Decimal = Field(default=Decimal("0.85"), ge=0, le=1)
-    name_margin: Decimal = Field(default=Decimal("0.05"), ge=0, le=1)
+    name_threshold: ExactDecimal = Field(default=Decimal("0.85"), ge=0, le=1)
+    name_margin: ExactDecimal = Field(default=Decimal("0.05"), ge=0, le=1)
     min_reference_digits: int = Field(default=3, ge=1)
     truncation_widths: tuple[int, ...] = (16, 22, 35)
     legal_forms: tuple[str, ...] = _LEGAL_FORMS
@@ -154,7 +154,7 @@ class Evidence(BaseModel):
 
     method: Method
     customer_id: str
-    score: Decimal = Field(ge=0, le=1)
+    score: ExactDecimal = Field(ge=0, le=1)
     detail: str
 
 
@@ -173,7 +173,7 @@ class Identification(BaseModel):
     status: Status
     customer_id: str | None = None
     method: Method | None = None
-    score: Decimal | None = None
+    score: ExactDecimal | None = None
     evidence: tuple[Evidence, ...] = ()
     reasons: tuple[str, ...] = ()
 
