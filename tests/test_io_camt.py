@@ -295,3 +295,9 @@ def test_remittance_in_another_currency_than_the_entry_is_a_parse_error() -> Non
     with pytest.raises(ParseError) as err:
         read_camt053(xml)
     assert err.value.location == "/Document/BkToCstmrStmt/Stmt/Ntry/NtryDtls/TxDtls"
+
+
+def test_zero_receipt_is_a_parse_error_at_the_entry() -> None:
+    with pytest.raises(ParseError, match="must be positive") as err:
+        read_camt053(doc(entry(amount='<Amt Ccy="EUR">0.00</Amt>')))
+    assert err.value.location == "/Document/BkToCstmrStmt/Stmt/Ntry"
