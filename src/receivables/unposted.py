@@ -242,7 +242,7 @@ def name_similarity(
     return best
 
 
-def reference_keys(text: str, *, min_digits: int = 4) -> frozenset[str]:
+def reference_keys(text: str, *, min_digits: int = 3) -> frozenset[str]:
     """The keys a reference or free text is looked up by.
 
     Each word (letters and digits, split on anything else) gives its upper-case form;
