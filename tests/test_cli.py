@@ -210,3 +210,38 @@ def test_month_periods_cross_the_year() -> None:
         (date(2026, 1, 1), date(2026, 1, 31)),
         (date(2026, 2, 1), date(2026, 2, 28)),
     ]
+
+
+BANK = Path(__file__).parent / "data" / "bank"
+
+
+def test_allocate_matches_a_camt053_statement_to_the_sample() -> None:
+    code, out = run("allocate", str(BANK / "camt053.xml"), "-f", "json")
+    assert code == 0
+    rows = {r["payment_id"]: r for r in json.loads(out)}
+    assert rows["2026103100001"]["applied_to"] == "INV-102349"
+    assert rows["2026103100006"]["status"] == "unidentified"
+
+
+def test_allocate_reads_mt940() -> None:
+    code, out = run("allocate", str(BANK / "mt940.txt"), "-s", "mt940", "-f", "json")
+    assert code == 0
+    assert json.loads(out)
+
+
+def test_allocate_of_a_file_in_the_wrong_format_exits_3_with_its_line() -> None:
+    code, out = run("allocate", str(BANK / "bai2.txt"), "-s", "camt053")
+    assert code == EXIT_BAD_INPUT
+    assert "line 1" in out
+
+
+def test_csv_ledger_with_a_bad_row_exits_3_naming_the_line(tmp_path: Path) -> None:
+    from receivables.io.erp import NETSUITE_OPEN_ITEMS
+
+    good = tmp_path / "open.csv"
+    header = ",".join(NETSUITE_OPEN_ITEMS.model_dump(include=set()).keys())
+    del header
+    good.write_text("not,a,netsuite,export\n1,2,3,4\n", encoding="utf-8")
+    code, out = run("aging", "--ledger", str(good))
+    assert code == EXIT_BAD_INPUT
+    assert "line" in out

@@ -18,7 +18,7 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -77,7 +77,8 @@ LedgerOption = Annotated[
     typer.Option(
         "--ledger",
         "-l",
-        help="Ledger JSON file (Ledger.to_json). Default: the bundled sample ledger.",
+        help="Ledger file: JSON (Ledger.to_json) or a NetSuite-style open-items CSV."
+        " Default: the bundled sample ledger.",
         exists=True,
         dir_okay=False,
         readable=True,
@@ -154,6 +155,17 @@ def _parse_date(text: str) -> date:
         _fail(f"--as-of {text!r} is not a date like 2026-10-31", EXIT_USAGE)
 
 
+def read_ledger(path: Path) -> Ledger:
+    """A ledger from ``path``: ``.csv`` as a NetSuite-style open-items export (every bad
+    row reported with its line), anything else as the JSON of :meth:`Ledger.to_json`."""
+    if path.suffix.lower() == ".csv":
+        from receivables.io.erp import NETSUITE_OPEN_ITEMS, read_open_items
+
+        result = read_open_items(path.read_text(encoding="utf-8-sig"), NETSUITE_OPEN_ITEMS)
+        return result.raise_on_errors().to_ledger()
+    return Ledger.from_json(path.read_bytes())
+
+
 def load_context(
     ledger_path: Path | None,
     as_of: str | None,
@@ -166,7 +178,7 @@ def load_context(
         rates: FxRates | None = sample_rates()
     else:
         with _reading(ledger_path):
-            ledger = Ledger.from_json(ledger_path.read_bytes())
+            ledger = read_ledger(ledger_path)
         default_day, source, rates = date.today(), str(ledger_path), None
     if rates_path is not None:
         with _reading(rates_path):
@@ -196,7 +208,7 @@ def _json_default(value: object) -> object:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def emit(rows: Sequence[dict[str, object]], fmt: OutputFormat, *, title: str) -> None:
+def emit(rows: Sequence[Mapping[str, object]], fmt: OutputFormat, *, title: str) -> None:
     """Write ``rows`` (plain dicts, one per line) as a table, CSV or JSON on stdout.
 
     Amounts stay exact: decimals are written as their text, never through a float.
@@ -205,7 +217,9 @@ def emit(rows: Sequence[dict[str, object]], fmt: OutputFormat, *, title: str) ->
     for row in rows:
         columns.extend(k for k in row if k not in columns)
     if fmt is OutputFormat.JSON:
-        sys.stdout.write(json.dumps(list(rows), default=_json_default, indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps([dict(r) for r in rows], default=_json_default, indent=2) + "\n"
+        )
         return
     if fmt is OutputFormat.CSV:
         buffer = io.StringIO()
@@ -487,5 +501,52 @@ def report(
         )
         html.write_text(page, encoding="utf-8")
         Console(stderr=True).print(f"wrote {html} ({len(page):,} bytes)", highlight=False)
+
+    _run(action)
+
+
+class StatementFormat(StrEnum):
+    """Bank statement formats the ``allocate`` command reads."""
+
+    CAMT053 = "camt053"
+    CAMT054 = "camt054"
+    BAI2 = "bai2"
+    MT940 = "mt940"
+
+
+@app.command()
+def allocate(
+    statement: Annotated[
+        Path,
+        typer.Argument(help="Bank statement file.", exists=True, dir_okay=False, readable=True),
+    ],
+    statement_format: Annotated[
+        StatementFormat, typer.Option("--statement-format", "-s", help="The file's format.")
+    ] = StatementFormat.CAMT053,
+    ledger: LedgerOption = None,
+    as_of: AsOfOption = None,
+    rates: RatesOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Match a bank statement's receipts to customers and propose what each one pays."""
+    from receivables.io.bai2 import read_bai2
+    from receivables.io.camt import read_camt053, read_camt054
+    from receivables.io.mt940 import read_mt940
+    from receivables.unposted import match_statement
+
+    ctx = load_context(ledger, as_of, None, rates)
+    reader = {
+        StatementFormat.CAMT053: read_camt053,
+        StatementFormat.CAMT054: read_camt054,
+        StatementFormat.BAI2: read_bai2,
+        StatementFormat.MT940: read_mt940,
+    }[statement_format]
+    with _reading(statement):
+        parsed = reader(statement.read_bytes())
+
+    def action() -> None:
+        match = match_statement(parsed, ctx.ledger, as_of=ctx.as_of, rates=ctx.rates)
+        title = f"Receipts of {statement.name} against {ctx.source} as of {ctx.as_of}"
+        emit(match.to_rows(), fmt, title=title)
 
     _run(action)
