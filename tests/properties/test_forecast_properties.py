@@ -160,7 +160,7 @@ def promised_items(draw: st.DrawFn) -> tuple[Ledger, Money, date]:
         due_date=date(2026, 1, 2) + timedelta(days=draw(st.integers(0, 30))),
         total=Money("100.00", "USD"),
     )
-    pay_on = history.due + timedelta(days=draw(st.integers(-10, 40)))
+    pay_on = max(history.issue_date, history.due + timedelta(days=draw(st.integers(-10, 40))))
     ledger = Ledger(
         [
             invoice,
