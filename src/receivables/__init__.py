@@ -1,17 +1,97 @@
 """receivables: the domain logic of accounts receivable, exact with money.
 
 Typed, immutable documents (invoices, memos, payments, applications), a ledger that
-answers "what was open on this date?", and pure calculators over it. Money is
-:class:`Decimal` with an ISO 4217 currency, never a float.
+answers "what was open on this date?", and pure calculators over it: aging, KPIs, cash
+application, credit, dunning and late-payment interest, collections, forecasting,
+reconciliation. Money is :class:`~decimal.Decimal` with an ISO 4217 currency, never a float.
 
->>> from datetime import date
->>> from receivables import Invoice, Ledger, Money
->>> ledger = Ledger([Invoice(id="INV-1", customer_id="C1", issue_date=date(2026, 1, 5),
-...                          terms="2/10 NET 30", total=Money("1000.00", "USD"))])
->>> ledger.balance("C1", as_of=date(2026, 2, 1))
-Money('1000.00', 'USD')
+The names below are the public API; each module has more (its policies' parts, result
+rows), importable from the module itself. A few functions share their module's name and
+are imported from it: ``from receivables.forecast import forecast``,
+``from receivables.reconcile import reconcile``, ``from receivables.aging import merge``.
+
+Examples:
+    >>> from datetime import date
+    >>> from receivables import Invoice, Ledger, Money
+    >>> ledger = Ledger([Invoice(id="INV-1", customer_id="C1", issue_date=date(2026, 1, 5),
+    ...                          terms="2/10 NET 30", total=Money("1000.00", "USD"))])
+    >>> ledger.balance("C1", as_of=date(2026, 2, 1))
+    Money('1000.00', 'USD')
 """
 
+from receivables.accrual import (
+    InterestWaiver,
+    accrue_from_ledger,
+    accrue_interest,
+)
+from receivables.adjustments import (
+    ProformaBook,
+    build_refund_packet,
+    close_open_credit,
+    credit_adjustment,
+    record_refund,
+    rerate_tax,
+    tax_credit,
+)
+from receivables.aging import (
+    AgingReport,
+    Buckets,
+    age,
+)
+from receivables.allocation import (
+    AllocationPolicy,
+    AllocationResult,
+    allocate,
+    remittance_request,
+    suggest_matches,
+    unapplied_cash,
+)
+from receivables.clearing import (
+    BGB_366_2,
+    BGB_367,
+    PRINCIPAL_FIRST,
+    ClearingOrder,
+    clear_payment,
+)
+from receivables.collections import (
+    CollectionTarget,
+    ContactRecord,
+    TriageWeights,
+    dispute_aging,
+    evaluate_promise,
+    evaluate_promises,
+    suggest_target,
+    target_progress,
+    worklist,
+)
+from receivables.credit import (
+    BureauReport,
+    CreditDecision,
+    CreditOverride,
+    CreditPolicy,
+    OpenOrder,
+    check_order,
+    exposure,
+    payment_behaviour,
+    recommend_limit,
+    score_customer,
+)
+from receivables.discounts import (
+    discount_tax_effect,
+    settle_instalments,
+)
+from receivables.disputes import (
+    collectable_split,
+    open_dispute,
+    resolve_dispute,
+)
+from receivables.dunning import (
+    DunningHistory,
+    DunningPolicy,
+    DunningRun,
+    DunningStage,
+    dunning_run,
+)
 from receivables.errors import (
     ConflictingApplication,
     CurrencyMismatch,
@@ -28,7 +108,58 @@ from receivables.errors import (
     UnknownCurrency,
     UnknownDocument,
 )
-from receivables.ledger import Ledger, LedgerData, Movement, OpenItem
+from receivables.financials import (
+    AltmanModel,
+    FinancialStatements,
+    altman_z,
+    ratio_table,
+)
+from receivables.forecast import (
+    CashForecast,
+    backtest,
+    collection_pattern_forecast,
+    payment_profiles,
+)
+from receivables.fx import (
+    amounts_of,
+    fx_movement,
+    realised_fx,
+    unrealised_fx,
+)
+from receivables.interest import (
+    DE_BGB_288_B2B,
+    DE_BGB_288_B2C,
+    EU_DIRECTIVE_2011_7,
+    UK_LATE_PAYMENT_ACT,
+    LatePaymentLaw,
+    ReferenceRate,
+    ReferenceRates,
+    late_payment_interest,
+)
+from receivables.ledger import (
+    Ledger,
+    LedgerData,
+    Movement,
+    OpenItem,
+)
+from receivables.letters import (
+    Letter,
+    render_notice,
+    render_statement,
+)
+from receivables.metrics import (
+    Metric,
+    Period,
+    ar_turnover,
+    average_days_delinquent,
+    average_days_to_pay,
+    best_possible_dso,
+    collection_effectiveness_index,
+    countback_dso,
+    dso,
+    percent_current,
+    weighted_average_days_late,
+)
 from receivables.models import (
     Application,
     Contact,
@@ -65,6 +196,16 @@ from receivables.money import (
     quantize,
     split,
 )
+from receivables.portal import (
+    PortalSubmission,
+)
+from receivables.reconcile import (
+    RollForward,
+    tie_out,
+)
+from receivables.report import (
+    html_report,
+)
 from receivables.terms import (
     BusinessCalendar,
     EarlyPaymentDiscount,
@@ -72,16 +213,40 @@ from receivables.terms import (
     InstalmentRule,
     PaymentTerms,
 )
+from receivables.unposted import (
+    identify_customer,
+    match_statement,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BGB_366_2",
+    "BGB_367",
+    "DE_BGB_288_B2B",
+    "DE_BGB_288_B2C",
+    "EU_DIRECTIVE_2011_7",
+    "PRINCIPAL_FIRST",
+    "UK_LATE_PAYMENT_ACT",
+    "AgingReport",
+    "AllocationPolicy",
+    "AllocationResult",
+    "AltmanModel",
     "Application",
+    "Buckets",
+    "BureauReport",
     "BusinessCalendar",
+    "CashForecast",
+    "ClearingOrder",
+    "CollectionTarget",
     "ConflictingApplication",
     "Contact",
+    "ContactRecord",
     "ContactRole",
+    "CreditDecision",
     "CreditMemo",
+    "CreditOverride",
+    "CreditPolicy",
     "CreditReason",
     "CurrencyMismatch",
     "Customer",
@@ -90,46 +255,119 @@ __all__ = [
     "Dispute",
     "DisputeResolution",
     "Document",
+    "DunningHistory",
+    "DunningPolicy",
+    "DunningRun",
+    "DunningStage",
     "DuplicateDocument",
     "EarlyPaymentDiscount",
     "ExactDecimal",
+    "FinancialStatements",
     "FloatNotAllowed",
     "FxQuote",
     "FxRate",
     "FxRates",
     "Instalment",
     "InstalmentRule",
+    "InterestWaiver",
     "InvalidAmount",
     "InvalidApplication",
     "InvalidDocument",
     "InvalidTerms",
     "Invoice",
     "InvoiceLine",
+    "LatePaymentLaw",
     "Ledger",
     "LedgerData",
+    "Letter",
+    "Metric",
     "MissingRate",
     "Money",
     "Movement",
     "OpenItem",
+    "OpenOrder",
     "OverApplication",
     "ParseError",
     "Payment",
     "PaymentMethod",
     "PaymentTerms",
+    "Period",
+    "PortalSubmission",
+    "ProformaBook",
     "ProformaInvoice",
     "PromiseToPay",
     "ReceivablesError",
+    "ReferenceRate",
+    "ReferenceRates",
     "Refund",
     "RemittanceLine",
+    "RollForward",
     "TaxExemption",
     "TaxLine",
+    "TriageWeights",
     "UnknownCurrency",
     "UnknownDocument",
     "WriteOff",
     "__version__",
+    "accrue_from_ledger",
+    "accrue_interest",
+    "age",
+    "allocate",
     "allocate_evenly",
+    "altman_z",
+    "amounts_of",
+    "ar_turnover",
+    "average_days_delinquent",
+    "average_days_to_pay",
+    "backtest",
+    "best_possible_dso",
+    "build_refund_packet",
+    "check_order",
+    "clear_payment",
+    "close_open_credit",
+    "collectable_split",
+    "collection_effectiveness_index",
+    "collection_pattern_forecast",
     "convert",
+    "countback_dso",
+    "credit_adjustment",
+    "discount_tax_effect",
+    "dispute_aging",
+    "dso",
+    "dunning_run",
+    "evaluate_promise",
+    "evaluate_promises",
+    "exposure",
+    "fx_movement",
+    "html_report",
+    "identify_customer",
+    "late_payment_interest",
+    "match_statement",
     "minor_units",
+    "open_dispute",
+    "payment_behaviour",
+    "payment_profiles",
+    "percent_current",
     "quantize",
+    "ratio_table",
+    "realised_fx",
+    "recommend_limit",
+    "record_refund",
+    "remittance_request",
+    "render_notice",
+    "render_statement",
+    "rerate_tax",
+    "resolve_dispute",
+    "score_customer",
+    "settle_instalments",
     "split",
+    "suggest_matches",
+    "suggest_target",
+    "target_progress",
+    "tax_credit",
+    "tie_out",
+    "unapplied_cash",
+    "unrealised_fx",
+    "weighted_average_days_late",
+    "worklist",
 ]
