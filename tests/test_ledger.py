@@ -356,3 +356,11 @@ def test_functional_rate_other_than_one_in_the_functional_currency_is_refused() 
     with pytest.raises(InvalidDocument, match="INV-1: functional_rate"):
         Ledger([booked], functional_currency="USD")
     assert len(Ledger([booked], functional_currency="EUR")) == 1
+
+
+def test_balance_in_one_currency_revalues_document_by_document() -> None:
+    # Three 0.01 EUR items at 1.5: each converts to 0.015 -> 0.02 USD (half up), so the
+    # balance is 0.06 USD, where converting the 0.03 EUR total once would give 0.05.
+    ledger = Ledger([inv(f"INV-{i}", "0.01 EUR") for i in range(3)])
+    rates = FxRates(rates=[FxRate(base="EUR", quote="USD", on=D(2026, 1, 1), rate="1.5")])
+    assert ledger.balance("C1", as_of=D(2026, 2, 1), currency="USD", rates=rates) == A("0.06 USD")

@@ -671,7 +671,10 @@ class Ledger:
         """The open balance of a customer (or of the ledger) on ``as_of``, in one currency.
 
         With documents in several currencies, name ``currency`` and pass ``rates``: each
-        currency's balance is converted at the rate on ``as_of``.
+        open document is converted at the rate on ``as_of`` and rounded to the minor unit,
+        then the amounts are summed. That is how an aging report revalues, so the two
+        agree to the minor unit (converting each currency's total once can differ by a
+        few minor units).
         """
         by_currency = self.balances(as_of=as_of, customer_id=customer_id)
         if currency is None:
@@ -686,18 +689,26 @@ class Ledger:
                 currency = self._default_currency(customer_id)
             else:
                 return next(iter(by_currency.values()))
-        total = Money.zero(currency)
-        for code, amount in by_currency.items():
-            if code == currency:
-                total += amount
-            else:
-                if rates is None:
-                    raise CurrencyMismatch(
-                        f"balance in {currency} needs rates for {code}",
-                        document_id=customer_id,
-                        field="rates",
-                    )
-                total += rates.convert(amount, currency, on=as_of)
+        target = Money.zero(currency).code
+        if any(code != target for code in by_currency) and rates is None:
+            foreign = sorted(code for code in by_currency if code != target)
+            raise CurrencyMismatch(
+                f"balance in {target} needs rates for {', '.join(foreign)}",
+                document_id=customer_id,
+                field="rates",
+            )
+        total = Money.zero(target)
+        for doc in self._docs.values():
+            if customer_id is not None and doc.customer_id != customer_id:
+                continue
+            remaining = self._open(doc, as_of)
+            if not remaining:
+                continue
+            amount = Money(remaining, doc.amount.currency)
+            if amount.code != target:
+                assert rates is not None
+                amount = rates.convert(amount, target, on=as_of)
+            total += amount
         return total
 
     def _default_currency(self, customer_id: str | None) -> str:
