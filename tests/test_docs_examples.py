@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-CELL = re.compile(r"```python\n(.*?)```\s*\n```text\n(.*?)```", re.DOTALL)
+CELL = re.compile(r"```python\n((?:(?!```).)*)```\s*\n```text\n((?:(?!```).)*)```", re.DOTALL)
 
 
 def cells(page: Path) -> list[tuple[str, str]]:
     return [(code, out) for code, out in CELL.findall(page.read_text(encoding="utf-8"))]
 
 
-@pytest.mark.parametrize("page", ["examples/notebook.md"])
+@pytest.mark.parametrize("page", ["examples/notebook.md", "getting-started.md"])
 def test_example_page_prints_what_it_shows(page: str) -> None:
     found = cells(DOCS / page)
     assert found, f"{page} has no python cell followed by its output"
