@@ -23,7 +23,15 @@ from receivables.metrics import (
     percent_current,
     weighted_average_days_late,
 )
-from receivables.models import Application, CreditMemo, Invoice, Payment, WriteOff
+from receivables.models import (
+    Application,
+    CreditMemo,
+    Dispute,
+    DisputeResolution,
+    Invoice,
+    Payment,
+    WriteOff,
+)
 from receivables.money import FxRate, FxRates, Money
 
 A = Money.parse
@@ -515,3 +523,218 @@ def test_metric_round_trips_through_json_with_exact_values() -> None:
     text = metric.model_dump_json()
     assert '"value":"90.00"' in text
     assert type(metric).model_validate_json(text) == metric
+
+
+# -- excluding disputed amounts (issue 12, part 4) -------------------------------------------
+
+
+def disputed_ledger() -> Ledger:
+    """C1 in USD. INV-1: 1,000.00 issued 1 Aug, due 31 Aug, 300.00 disputed since 20 Aug,
+    400.00 paid on 25 Sep. INV-2: 2,000.00 issued 10 Sep, due 10 Oct, 500.00 disputed
+    since 20 Sep. INV-3: 1,000.00 issued 15 Sep, due 15 Oct, not disputed.
+
+    On 30 Sep: open 600 + 2,000 + 1,000 = 3,600 (current 3,000), disputed 300 + 500 = 800
+    (current 500). On 31 Aug: open 1,000, disputed 300. September credit sales 3,000."""
+    return Ledger(
+        [
+            Invoice(id="INV-1", customer_id="C1", issue_date=D(2026, 8, 1),
+                    due_date=D(2026, 8, 31), total=A("1000.00 USD")),
+            Invoice(id="INV-2", customer_id="C1", issue_date=D(2026, 9, 10),
+                    due_date=D(2026, 10, 10), total=A("2000.00 USD")),
+            Invoice(id="INV-3", customer_id="C1", issue_date=D(2026, 9, 15),
+                    due_date=D(2026, 10, 15), total=A("1000.00 USD")),
+            Payment(id="P1", customer_id="C1", received_on=D(2026, 9, 25),
+                    amount=A("400.00 USD")),
+        ],
+        movements=[
+            Application(id="A1", source_id="P1", target_id="INV-1", applied_on=D(2026, 9, 25),
+                        amount=A("400.00 USD")),
+        ],
+        disputes=[
+            Dispute(id="D1", customer_id="C1", document_id="INV-1", amount=A("300.00 USD"),
+                    reason_code="PRICE", opened_on=D(2026, 8, 20)),
+            Dispute(id="D2", customer_id="C1", document_id="INV-2", amount=A("500.00 USD"),
+                    reason_code="DAMAGED", opened_on=D(2026, 9, 20)),
+        ],
+    )  # fmt: skip
+
+
+def test_dso_excluding_disputes_takes_the_disputed_part_out_of_ending_ar() -> None:
+    ledger = disputed_ledger()
+    # 3,600 / 3,000 x 30 = 36.00; (3,600 - 800) / 3,000 x 30 = 28.00
+    assert dso(ledger, period=SEPT).value == Decimal("36.00")
+    metric = dso(ledger, period=SEPT, exclude_disputed=True)
+    assert metric.value == Decimal("28.00")
+    assert metric.inputs == {
+        "ending_ar": "2800.00",
+        "credit_sales": "3000.00",
+        "days": "30",
+        "exclude_disputed": "true",
+        "disputed_ending_ar": "800.00",
+    }
+    assert metric.reason == (
+        "disputed amounts excluded (as asked): ending_ar 2800.00 = 3600.00 less 800.00"
+        " under open dispute on 2026-09-30; credit sales as invoiced"
+    )
+
+
+def test_average_dso_excluding_disputes_uses_the_disputes_open_on_each_date() -> None:
+    ledger = disputed_ledger()
+    # (1,000 + 3,600) / 2 / 3,000 x 30 = 23.00; ((1,000 - 300) + 2,800) / 2 = 1,750 -> 17.50
+    assert dso(ledger, period=SEPT, method="average").value == Decimal("23.00")
+    metric = dso(ledger, period=SEPT, method="average", exclude_disputed=True)
+    assert metric.value == Decimal("17.50")
+    assert metric.inputs["beginning_ar"] == "700.00"
+    assert metric.inputs["disputed_beginning_ar"] == "300.00"
+    assert metric.inputs["average_ar"] == "1750.00"
+    assert metric.reason is not None
+    assert "beginning_ar 700.00 = 1000.00 less 300.00 under open dispute on 2026-08-31" in (
+        metric.reason
+    )
+
+
+def test_best_possible_dso_excluding_disputes_takes_only_the_current_disputed_part() -> None:
+    ledger = disputed_ledger()
+    # current 3,000 / 3,000 x 30 = 30.00; (3,000 - 500) / 3,000 x 30 = 25.00
+    assert best_possible_dso(ledger, period=SEPT).value == Decimal("30.00")
+    metric = best_possible_dso(ledger, period=SEPT, exclude_disputed=True)
+    assert metric.value == Decimal("25.00")
+    assert metric.inputs["current_ar"] == "2500.00"
+    assert metric.inputs["disputed_current_ar"] == "500.00"
+
+
+def test_add_excluding_disputes_counts_only_undisputed_past_due() -> None:
+    ledger = disputed_ledger()
+    # (3,600 - 3,000) / 3,000 x 30 = 6.00; (2,800 - 2,500) / 3,000 x 30 = 3.00
+    assert average_days_delinquent(ledger, period=SEPT).value == Decimal("6.00")
+    metric = average_days_delinquent(ledger, period=SEPT, exclude_disputed=True)
+    assert metric.value == Decimal("3.00")
+    assert metric.inputs["disputed_ending_ar"] == "800.00"
+    assert metric.inputs["disputed_current_ar"] == "500.00"
+
+
+def test_cei_excluding_disputes_removes_them_from_what_was_collectable() -> None:
+    ledger = disputed_ledger()
+    # (1,000 + 3,000 - 3,600) / (1,000 + 3,000 - 3,000) = 400 / 1,000 = 40.00
+    # (700 + 3,000 - 2,800) / (700 + 3,000 - 2,500) = 900 / 1,200 = 75.00
+    assert collection_effectiveness_index(ledger, period=SEPT).value == Decimal("40.00")
+    metric = collection_effectiveness_index(ledger, period=SEPT, exclude_disputed=True)
+    assert metric.value == Decimal("75.00")
+    assert metric.inputs["beginning_ar"] == "700.00"
+    assert metric.inputs["ending_total_ar"] == "2800.00"
+    assert metric.inputs["ending_current_ar"] == "2500.00"
+
+
+def test_countback_excluding_disputes_counts_back_the_undisputed_ar() -> None:
+    ledger = disputed_ledger()
+    # 3,600: September's 3,000 covers 30 days, 600 of August's 1,000 covers 18.6 of 31
+    assert countback_dso(ledger, as_of=D(2026, 9, 30), months=2).value == Decimal("48.60")
+    # 2,800 of September's 3,000: 2,800 / 3,000 x 30 = 28.00
+    metric = countback_dso(ledger, as_of=D(2026, 9, 30), months=2, exclude_disputed=True)
+    assert metric.value == Decimal("28.00")
+    assert metric.inputs["ending_ar"] == "2800.00"
+    assert metric.inputs["disputed_ending_ar"] == "800.00"
+
+
+def test_turnover_excluding_disputes() -> None:
+    ledger = disputed_ledger()
+    # 3,000 / ((1,000 + 3,600) / 2) = 1.304; 3,000 / ((700 + 2,800) / 2) = 1.714
+    assert ar_turnover(ledger, period=SEPT).value == Decimal("1.30")
+    assert ar_turnover(ledger, period=SEPT, exclude_disputed=True).value == Decimal("1.71")
+
+
+def test_percent_current_excluding_disputes_is_the_share_of_collectable_ar() -> None:
+    ledger = disputed_ledger()
+    as_of = D(2026, 9, 30)
+    # 3,000 / 3,600 = 83.33 %; (3,000 - 500) / (3,600 - 800) = 2,500 / 2,800 = 89.29 %
+    assert percent_current(ledger, as_of=as_of).value == Decimal("83.33")
+    metric = percent_current(ledger, as_of=as_of, exclude_disputed=True)
+    assert metric.value == Decimal("89.29")
+    assert metric.inputs == {
+        "current_ar": "2500.00",
+        "total_ar": "2800.00",
+        "exclude_disputed": "true",
+        "disputed_current_ar": "500.00",
+        "disputed_total_ar": "800.00",
+    }
+    assert metric.reason is not None
+    assert "credit sales" not in metric.reason
+
+
+def test_excluding_disputes_without_any_dispute_says_so_and_changes_nothing() -> None:
+    metric = dso(september_ledger(), period=SEPT, exclude_disputed=True)
+    assert metric.value == Decimal("30.00")
+    assert metric.inputs["disputed_ending_ar"] == "0"
+    assert metric.reason is not None
+    assert metric.reason.startswith("disputed amounts excluded (as asked)")
+
+
+def test_a_dispute_resolved_before_the_end_is_not_excluded() -> None:
+    ledger = disputed_ledger()
+    resolved = ledger.disputes[1].resolve(on=D(2026, 9, 28), resolution=DisputeResolution.WITHDRAWN)
+    ledger = ledger.with_records(disputes=[resolved])
+    metric = dso(ledger, period=SEPT, exclude_disputed=True)
+    # only D1's 300.00 is open on 30 Sep: (3,600 - 300) / 3,000 x 30 = 33.00
+    assert metric.inputs["disputed_ending_ar"] == "300.00"
+    assert metric.value == Decimal("33.00")
+
+
+def test_a_dispute_is_capped_at_what_is_open() -> None:
+    ledger = disputed_ledger().add(
+        [Payment(id="P2", customer_id="C1", received_on=D(2026, 9, 28), amount=A("500.00 USD"))]
+    )
+    ledger = ledger.apply(
+        [Application(id="A2", source_id="P2", target_id="INV-1", applied_on=D(2026, 9, 28),
+                     amount=A("500.00 USD"))]
+    )  # fmt: skip
+    # INV-1 has 100.00 open, so only 100.00 of D1's 300.00 is disputed; with D2: 600.00
+    metric = dso(ledger, period=SEPT, exclude_disputed=True)
+    assert metric.inputs["disputed_ending_ar"] == "600.00"
+    assert metric.inputs["ending_ar"] == "2500.00"
+
+
+def test_excluding_disputes_for_one_customer_leaves_others_disputes_out() -> None:
+    ledger = disputed_ledger().add(
+        [Invoice(id="INV-9", customer_id="C2", issue_date=D(2026, 9, 1), total=A("50.00 USD"))]
+    ).with_records(
+        disputes=[Dispute(id="D9", customer_id="C2", document_id="INV-9", amount=A("50.00 USD"),
+                          reason_code="PRICE", opened_on=D(2026, 9, 2))]
+    )  # fmt: skip
+    metric = dso(ledger, period=SEPT, customer_id="C1", exclude_disputed=True)
+    assert metric.inputs["disputed_ending_ar"] == "800.00"
+    assert metric.value == Decimal("28.00")
+
+
+def test_excluded_disputes_are_converted_at_the_balance_date() -> None:
+    ledger = disputed_ledger().add(
+        [Invoice(id="INV-E", customer_id="C1", issue_date=D(2026, 9, 1), due_date=D(2026, 9, 15),
+                 total=A("100.00 EUR"))]
+    ).with_records(
+        disputes=[Dispute(id="DE", customer_id="C1", document_id="INV-E", amount=A("40.00 EUR"),
+                          reason_code="PRICE", opened_on=D(2026, 9, 5))]
+    )  # fmt: skip
+    rates = FxRates(
+        rates=[
+            FxRate(base="EUR", quote="USD", on=D(2026, 9, 1), rate=Decimal("1.10")),
+            FxRate(base="EUR", quote="USD", on=D(2026, 9, 30), rate=Decimal("1.20")),
+        ]
+    )
+    metric = dso(ledger, period=SEPT, currency="USD", rates=rates, exclude_disputed=True)
+    # 800.00 USD + 40 EUR x 1.20 = 848.00; ending AR 3,600 + 120 - 848 = 2,872
+    assert metric.inputs["disputed_ending_ar"] == "848.00"
+    assert metric.inputs["ending_ar"] == "2872.00"
+
+
+def test_excluding_disputes_from_hand_given_figures_is_refused() -> None:
+    with pytest.raises(MetricError, match="exclude_disputed needs a ledger") as caught:
+        dso(ending_ar=100, credit_sales=100, days=30, exclude_disputed=True)
+    assert caught.value.field == "exclude_disputed"
+    for call in (
+        lambda: best_possible_dso(current_ar=1, credit_sales=1, days=1, exclude_disputed=True),
+        lambda: percent_current(current_ar=1, total_ar=2, exclude_disputed=True),
+        lambda: countback_dso(
+            ending_ar=1, sales=[(thirty_day_months()[0], 1)], exclude_disputed=True
+        ),
+    ):
+        with pytest.raises(MetricError, match="exclude_disputed needs a ledger"):
+            call()

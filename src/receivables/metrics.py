@@ -219,6 +219,9 @@ class _Figures:
         self.docs = [
             d for d in ledger.documents if customer_id is None or d.customer_id == customer_id
         ]
+        ids = {d.id for d in self.docs if is_debit(d)}
+        self._disputed_docs = sorted({r.document_id for r in ledger.disputes} & ids)
+        self._disputed_on: dict[date, tuple[Decimal, Decimal]] = {}
 
     def _in(self, money: Money, on: date) -> Decimal:
         code = money.code
@@ -261,6 +264,26 @@ class _Figures:
             total += value
             if doc.due >= on:
                 current += value
+        return current, total
+
+    def disputed(self, on: date) -> tuple[Decimal, Decimal]:
+        """(current, total) parts of open debits under open dispute on ``on``, each capped
+        at the item's open amount (:meth:`~receivables.ledger.Ledger.disputed_amount`)."""
+        known = self._disputed_on.get(on)
+        if known is not None:
+            return known
+        current = total = _ZERO
+        for doc_id in self._disputed_docs:
+            part = self.ledger.disputed_amount(doc_id, as_of=on)
+            if not part.amount:
+                continue
+            value = self._in(part, on)
+            total += value
+            doc = self.ledger.document(doc_id)
+            assert isinstance(doc, (Invoice, DebitMemo))
+            if doc.due >= on:
+                current += value
+        self._disputed_on[on] = (current, total)
         return current, total
 
     def credit_sales(self, period: Period) -> Decimal:
@@ -350,6 +373,57 @@ def _no_mixing(ledger: Ledger | None, **given: object) -> None:
         )
 
 
+class _Disputes:
+    """Takes the disputed parts out of receivables figures when the caller asks, and keeps
+    what it took for the result's ``inputs`` and ``reason``.
+
+    Only receivables are reduced: credit sales stay as invoiced, because a dispute does
+    not unbill a sale (a credit memo that settles it does, and then counts as one).
+    """
+
+    def __init__(self, figures: _Figures | None, exclude: bool) -> None:
+        self.figures = figures
+        self.exclude = exclude
+        self.taken: dict[str, str] = {}
+        self.notes: list[str] = []
+
+    def less(self, name: str, value: Decimal, on: date, *, current: bool = False) -> Decimal:
+        """``value`` less the disputed part on ``on`` (of current items only if asked)."""
+        if not self.exclude or self.figures is None:
+            return value
+        current_part, total_part = self.figures.disputed(on)
+        part = current_part if current else total_part
+        self.taken[f"disputed_{name}"] = _fmt(part)
+        self.notes.append(
+            f"{name} {value - part} = {value} less {part} under open dispute on {_fmt(on)}"
+        )
+        return value - part
+
+    def inputs(self, inputs: dict[str, str]) -> dict[str, str]:
+        """The inputs, with the exclusion and the amounts taken out when it applies."""
+        if not self.exclude:
+            return inputs
+        return {**inputs, "exclude_disputed": "true", **self.taken}
+
+    def reason(self, reason: str | None, *, sales: bool = True) -> str | None:
+        """The reason, led by a sentence saying that disputed amounts were excluded."""
+        if not self.exclude:
+            return reason
+        notes = [*self.notes, "credit sales as invoiced"] if sales else self.notes
+        said = "disputed amounts excluded (as asked): " + "; ".join(notes)
+        return said if reason is None else f"{said}. {reason}"
+
+
+def _disputes(ledger: Ledger | None, exclude_disputed: bool) -> _Disputes:
+    if exclude_disputed and ledger is None:
+        raise MetricError(
+            "exclude_disputed needs a ledger to read the disputes from; with figures given"
+            " by hand, take the disputed amounts out of them first",
+            field="exclude_disputed",
+        )
+    return _Disputes(None, exclude_disputed)
+
+
 def _need_period(period: Period | None, what: str) -> Period:
     if period is None:
         raise MetricError(f"{what} from a ledger needs a period", field="period")
@@ -397,6 +471,7 @@ def dso(
     customer_id: str | None = None,
     currency: str | None = None,
     rates: FxRates | None = None,
+    exclude_disputed: bool = False,
 ) -> Metric:
     """Days sales outstanding: receivables expressed in days of credit sales.
 
@@ -410,6 +485,11 @@ def dso(
     and debit memos issued in the period less credit memos issued in it (each converted
     at its own date's rate; balances at their date's rate).
 
+    ``exclude_disputed=True`` (ledger only) takes the parts under open dispute on each
+    balance date out of the receivables (credit sales stay as invoiced); the result's
+    ``inputs`` show ``exclude_disputed`` and each ``disputed_*`` amount taken out, and its
+    ``reason`` says so.
+
     Examples:
         >>> dso(ending_ar=150_000, credit_sales=1_800_000, days=365).value
         Decimal('30.42')
@@ -421,13 +501,16 @@ def dso(
             f"unknown DSO method {method!r}: use 'standard' or 'average'", field="method"
         )
     _no_mixing(ledger, ending_ar=ending_ar, beginning_ar=beginning_ar, credit_sales=credit_sales)
+    disputes = _disputes(ledger, exclude_disputed)
     if ledger is not None:
         period = _need_period(period, "DSO")
         figures = _Figures(ledger, customer_id=customer_id, currency=currency, rates=rates)
-        end = figures.balance(period.end)
+        disputes.figures = figures
+        end = disputes.less("ending_ar", figures.balance(period.end), period.end)
         begin = _ZERO
         if method == "average":
-            begin = figures.balance(period.start - timedelta(days=1))
+            before = period.start - timedelta(days=1)
+            begin = disputes.less("beginning_ar", figures.balance(before), before)
         sales = figures.credit_sales(period)
         code = figures.code
     else:
@@ -454,11 +537,11 @@ def dso(
         unit="days",
         formula=formula,
         source=CRF if method == "standard" else TEXTBOOK,
-        inputs=inputs,
+        inputs=disputes.inputs(inputs),
         period=period,
         customer_id=customer_id,
         currency=code,
-        reason=reason,
+        reason=disputes.reason(reason),
     )
 
 
@@ -472,21 +555,27 @@ def best_possible_dso(
     customer_id: str | None = None,
     currency: str | None = None,
     rates: FxRates | None = None,
+    exclude_disputed: bool = False,
 ) -> Metric:
     """Best possible DSO: the DSO if every customer paid on the due date.
 
     $BPDSO = \\frac{\\text{current AR}}{\\text{credit sales}} \\times \\text{days}$
     (CRF), where current AR is the open debits not yet past due at the period's end.
+    ``exclude_disputed=True`` (ledger only) takes the disputed part of those items out,
+    as :func:`dso` does.
 
     Examples:
         >>> best_possible_dso(current_ar=120_000, credit_sales=1_800_000, days=365).value
         Decimal('24.33')
     """
     _no_mixing(ledger, current_ar=current_ar, credit_sales=credit_sales)
+    disputes = _disputes(ledger, exclude_disputed)
     if ledger is not None:
         period = _need_period(period, "best possible DSO")
         figures = _Figures(ledger, customer_id=customer_id, currency=currency, rates=rates)
+        disputes.figures = figures
         current, _ = figures.open_debits(period.end)
+        current = disputes.less("current_ar", current, period.end, current=True)
         sales = figures.credit_sales(period)
         code = figures.code
     else:
@@ -502,11 +591,13 @@ def best_possible_dso(
         unit="days",
         formula="current AR / credit sales x days",
         source=CRF,
-        inputs={"current_ar": _fmt(current), "credit_sales": _fmt(sales), "days": _fmt(n)},
+        inputs=disputes.inputs(
+            {"current_ar": _fmt(current), "credit_sales": _fmt(sales), "days": _fmt(n)}
+        ),
         period=period,
         customer_id=customer_id,
         currency=code,
-        reason=reason,
+        reason=disputes.reason(reason),
     )
 
 
@@ -521,12 +612,15 @@ def average_days_delinquent(
     customer_id: str | None = None,
     currency: str | None = None,
     rates: FxRates | None = None,
+    exclude_disputed: bool = False,
 ) -> Metric:
     """Average days delinquent: how many days of sales are held up past due.
 
     $ADD = DSO - BPDSO = \\frac{\\text{ending AR} - \\text{current AR}}{\\text{credit
     sales}} \\times \\text{days}$ (CRF), computed from the unrounded DSO and BPDSO, so it
-    is not the difference of the two rounded values.
+    is not the difference of the two rounded values. ``exclude_disputed=True`` (ledger
+    only) takes the disputed parts out of both ending and current AR, so ADD then counts
+    only past-due receivables that are not in dispute.
 
     Examples:
         >>> average_days_delinquent(ending_ar=150_000, current_ar=120_000,
@@ -534,11 +628,14 @@ def average_days_delinquent(
         Decimal('6.08')
     """
     _no_mixing(ledger, ending_ar=ending_ar, current_ar=current_ar, credit_sales=credit_sales)
+    disputes = _disputes(ledger, exclude_disputed)
     if ledger is not None:
         period = _need_period(period, "average days delinquent")
         figures = _Figures(ledger, customer_id=customer_id, currency=currency, rates=rates)
-        end = figures.balance(period.end)
+        disputes.figures = figures
+        end = disputes.less("ending_ar", figures.balance(period.end), period.end)
         current, _ = figures.open_debits(period.end)
+        current = disputes.less("current_ar", current, period.end, current=True)
         sales = figures.credit_sales(period)
         code = figures.code
     else:
@@ -555,16 +652,18 @@ def average_days_delinquent(
         unit="days",
         formula="DSO - BPDSO = (ending AR - current AR) / credit sales x days",
         source=CRF,
-        inputs={
-            "ending_ar": _fmt(end),
-            "current_ar": _fmt(current),
-            "credit_sales": _fmt(sales),
-            "days": _fmt(n),
-        },
+        inputs=disputes.inputs(
+            {
+                "ending_ar": _fmt(end),
+                "current_ar": _fmt(current),
+                "credit_sales": _fmt(sales),
+                "days": _fmt(n),
+            }
+        ),
         period=period,
         customer_id=customer_id,
         currency=code,
-        reason=reason,
+        reason=disputes.reason(reason),
     )
 
 
@@ -578,6 +677,7 @@ def countback_dso(
     customer_id: str | None = None,
     currency: str | None = None,
     rates: FxRates | None = None,
+    exclude_disputed: bool = False,
 ) -> Metric:
     """Countback ("exhaustion") DSO: count back through the most recent periods' sales
     until they add up to the receivables.
@@ -592,6 +692,8 @@ def countback_dso(
     From a ledger: AR is the net balance on ``as_of``; the periods are the month to date
     of ``as_of`` and the ``months - 1`` calendar months before it. By hand: ``sales`` are
     ``(period, credit sales)`` pairs, in any order (latest first is used).
+    ``exclude_disputed=True`` (ledger only) counts back only the AR not under open dispute
+    on ``as_of``; the sales stay as invoiced.
 
     Examples:
         >>> m = [Period.custom(date(2026, 1, 1), date(2026, 1, 30)),
@@ -602,6 +704,7 @@ def countback_dso(
         Decimal('73.71')
     """
     _no_mixing(ledger, ending_ar=ending_ar, sales=sales)
+    disputes = _disputes(ledger, exclude_disputed)
     pairs: list[tuple[Period, Decimal]]
     if ledger is not None:
         if as_of is None:
@@ -609,7 +712,8 @@ def countback_dso(
         if isinstance(months, bool) or not isinstance(months, int) or months < 1:
             raise MetricError(f"months must be 1 or more, not {months!r}", field="months")
         figures = _Figures(ledger, customer_id=customer_id, currency=currency, rates=rates)
-        receivables = figures.balance(as_of)
+        disputes.figures = figures
+        receivables = disputes.less("ending_ar", figures.balance(as_of), as_of)
         periods = [Period(start=as_of.replace(day=1), end=as_of)]
         for k in range(1, months):
             first = as_of.replace(day=1) - relativedelta(months=k)
@@ -674,11 +778,11 @@ def countback_dso(
         formula="sum of days of the latest periods whose sales the ending AR covers,"
         " the last one pro rata",
         source=ORACLE_HFM,
-        inputs=inputs,
+        inputs=disputes.inputs(inputs),
         as_of=as_of,
         customer_id=customer_id,
         currency=code,
-        reason=reason,
+        reason=disputes.reason(reason),
         steps=tuple(steps),
     )
 
@@ -700,6 +804,7 @@ def collection_effectiveness_index(
     customer_id: str | None = None,
     currency: str | None = None,
     rates: FxRates | None = None,
+    exclude_disputed: bool = False,
 ) -> Metric:
     """Collection effectiveness index: what was collected of what could be collected.
 
@@ -711,6 +816,9 @@ def collection_effectiveness_index(
 
     From a ledger ``months`` defaults to the calendar months of ``period`` (a custom
     period that is not whole months needs it); by hand it defaults to 1.
+    ``exclude_disputed=True`` (ledger only) takes the parts under open dispute out of $B$
+    (on the day before the period), $E_{total}$ and $E_{current}$ (on its last day):
+    what is in dispute is not expected to be collected.
 
     Examples:
         >>> collection_effectiveness_index(beginning_ar=6_200, credit_sales=10_890,
@@ -724,6 +832,7 @@ def collection_effectiveness_index(
         ending_total_ar=ending_total_ar,
         ending_current_ar=ending_current_ar,
     )
+    disputes = _disputes(ledger, exclude_disputed)
     if ledger is not None:
         period = _need_period(period, "CEI")
         if months is None:
@@ -735,10 +844,13 @@ def collection_effectiveness_index(
                     field="months",
                 )
         figures = _Figures(ledger, customer_id=customer_id, currency=currency, rates=rates)
-        begin = figures.balance(period.start - timedelta(days=1))
+        disputes.figures = figures
+        before = period.start - timedelta(days=1)
+        begin = disputes.less("beginning_ar", figures.balance(before), before)
         sales = figures.credit_sales(period)
-        end_total = figures.balance(period.end)
+        end_total = disputes.less("ending_total_ar", figures.balance(period.end), period.end)
         end_current, _ = figures.open_debits(period.end)
+        end_current = disputes.less("ending_current_ar", end_current, period.end, current=True)
         code = figures.code
     else:
         given = _Given()
@@ -767,17 +879,19 @@ def collection_effectiveness_index(
         unit="percent",
         formula="(B + S/N - ending total AR) / (B + S/N - ending current AR) x 100",
         source=CRF,
-        inputs={
-            "beginning_ar": _fmt(begin),
-            "credit_sales": _fmt(sales),
-            "months": _fmt(months),
-            "ending_total_ar": _fmt(end_total),
-            "ending_current_ar": _fmt(end_current),
-        },
+        inputs=disputes.inputs(
+            {
+                "beginning_ar": _fmt(begin),
+                "credit_sales": _fmt(sales),
+                "months": _fmt(months),
+                "ending_total_ar": _fmt(end_total),
+                "ending_current_ar": _fmt(end_current),
+            }
+        ),
         period=period,
         customer_id=customer_id,
         currency=code,
-        reason=reason,
+        reason=disputes.reason(reason),
     )
 
 
@@ -791,24 +905,29 @@ def ar_turnover(
     customer_id: str | None = None,
     currency: str | None = None,
     rates: FxRates | None = None,
+    exclude_disputed: bool = False,
 ) -> Metric:
     """Accounts receivable turnover: how many times the average receivables were
     collected in the period.
 
     $$\\text{turnover} = \\frac{\\text{net credit sales}}{(\\text{beginning AR} +
     \\text{ending AR}) / 2}$$ (Weygandt, Kimmel & Kieso, ch. 8).
+    ``exclude_disputed=True`` (ledger only) takes the disputed parts out of both balances.
 
     Examples:
         >>> ar_turnover(credit_sales=1_598_000, beginning_ar=168_000, ending_ar=147_000).value
         Decimal('10.15')
     """
     _no_mixing(ledger, credit_sales=credit_sales, beginning_ar=beginning_ar, ending_ar=ending_ar)
+    disputes = _disputes(ledger, exclude_disputed)
     if ledger is not None:
         period = _need_period(period, "AR turnover")
         figures = _Figures(ledger, customer_id=customer_id, currency=currency, rates=rates)
+        disputes.figures = figures
         sales = figures.credit_sales(period)
-        begin = figures.balance(period.start - timedelta(days=1))
-        end = figures.balance(period.end)
+        before = period.start - timedelta(days=1)
+        begin = disputes.less("beginning_ar", figures.balance(before), before)
+        end = disputes.less("ending_ar", figures.balance(period.end), period.end)
         code = figures.code
     else:
         given = _Given()
@@ -829,16 +948,18 @@ def ar_turnover(
         unit="times",
         formula="net credit sales / ((beginning AR + ending AR) / 2)",
         source=TEXTBOOK,
-        inputs={
-            "credit_sales": _fmt(sales),
-            "beginning_ar": _fmt(begin),
-            "ending_ar": _fmt(end),
-            "average_ar": _fmt(average),
-        },
+        inputs=disputes.inputs(
+            {
+                "credit_sales": _fmt(sales),
+                "beginning_ar": _fmt(begin),
+                "ending_ar": _fmt(end),
+                "average_ar": _fmt(average),
+            }
+        ),
         period=period,
         customer_id=customer_id,
         currency=code,
-        reason=reason,
+        reason=disputes.reason(reason),
     )
 
 
@@ -1002,23 +1123,30 @@ def percent_current(
     customer_id: str | None = None,
     currency: str | None = None,
     rates: FxRates | None = None,
+    exclude_disputed: bool = False,
 ) -> Metric:
     """Percentage current: the share of open receivables not yet past due.
 
     $$\\%\\,\\text{current} = \\frac{\\text{current AR}}{\\text{total AR}} \\times 100$$
     (CRF). From a ledger both are open debits on ``as_of`` (credits left out, so the
-    share stays between 0 and 100); an empty ledger gives 0.
+    share stays between 0 and 100); an empty ledger gives 0. ``exclude_disputed=True``
+    (ledger only) takes the disputed parts out of both: the share of the collectable
+    receivables that is not yet due.
 
     Examples:
         >>> percent_current(current_ar=3_590, total_ar=6_340).value
         Decimal('56.62')
     """
     _no_mixing(ledger, current_ar=current_ar, total_ar=total_ar)
+    disputes = _disputes(ledger, exclude_disputed)
     if ledger is not None:
         if as_of is None:
             raise MetricError("percent current from a ledger needs as_of", field="as_of")
         figures = _Figures(ledger, customer_id=customer_id, currency=currency, rates=rates)
+        disputes.figures = figures
         current, total = figures.open_debits(as_of)
+        current = disputes.less("current_ar", current, as_of, current=True)
+        total = disputes.less("total_ar", total, as_of)
         code = figures.code
     else:
         given = _Given()
@@ -1039,9 +1167,9 @@ def percent_current(
         unit="percent",
         formula="current AR / total AR x 100",
         source=CRF,
-        inputs={"current_ar": _fmt(current), "total_ar": _fmt(total)},
+        inputs=disputes.inputs({"current_ar": _fmt(current), "total_ar": _fmt(total)}),
         as_of=as_of,
         customer_id=customer_id,
         currency=code,
-        reason=reason,
+        reason=disputes.reason(reason, sales=False),
     )

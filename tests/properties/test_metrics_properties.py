@@ -8,6 +8,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from receivables.disputes import collectable_split
+from receivables.ledger import Ledger
 from receivables.metrics import (
     Period,
     average_days_delinquent,
@@ -16,8 +18,11 @@ from receivables.metrics import (
     collection_effectiveness_index,
     countback_dso,
     dso,
+    percent_current,
     weighted_average_days_late,
 )
+from receivables.models import Application, Dispute, DisputeResolution, Invoice, Payment
+from receivables.money import Money
 
 money = st.integers(min_value=0, max_value=10**9).map(lambda n: Decimal(n).scaleb(-2))
 positive = st.integers(min_value=1, max_value=10**9).map(lambda n: Decimal(n).scaleb(-2))
@@ -120,3 +125,92 @@ def test_days_late_is_never_negative_and_at_most_the_latest(
     if invoices:
         assert metric.value is not None
         assert 0 <= metric.value <= max(0, *(d for _, d in invoices))
+
+
+# -- excluding disputed amounts --------------------------------------------------------------
+
+SEPT = Period.month(2026, 9)
+
+
+@st.composite
+def disputed_ledgers(draw: st.DrawFn) -> Ledger:
+    """One customer's USD invoices from July to September, some partly paid, some partly
+    disputed (opened and maybe resolved at random dates)."""
+    docs: list[Invoice | Payment] = []
+    movements: list[Application] = []
+    disputes: list[Dispute] = []
+    start = date(2026, 7, 1)
+    for i in range(draw(st.integers(min_value=0, max_value=6))):
+        issued = start + timedelta(days=draw(st.integers(min_value=0, max_value=91)))
+        total = Decimal(draw(st.integers(min_value=100, max_value=500_000))).scaleb(-2)
+        due = issued + timedelta(days=draw(st.sampled_from([0, 15, 30, 60])))
+        docs.append(Invoice(id=f"I{i}", customer_id="C1", issue_date=issued, due_date=due,
+                            total=Money(total, "USD")))  # fmt: skip
+        paid = Decimal(draw(st.integers(min_value=0, max_value=int(total * 100)))).scaleb(-2)
+        if paid:
+            on = issued + timedelta(days=draw(st.integers(min_value=0, max_value=60)))
+            docs.append(Payment(id=f"P{i}", customer_id="C1", received_on=on,
+                                amount=Money(paid, "USD")))  # fmt: skip
+            movements.append(Application(id=f"A{i}", source_id=f"P{i}", target_id=f"I{i}",
+                                         applied_on=on, amount=Money(paid, "USD")))  # fmt: skip
+        if draw(st.booleans()):
+            part = Decimal(draw(st.integers(min_value=1, max_value=int(total * 100)))).scaleb(-2)
+            opened = issued + timedelta(days=draw(st.integers(min_value=0, max_value=60)))
+            resolved = (
+                opened + timedelta(days=draw(st.integers(min_value=1, max_value=60)))
+                if draw(st.booleans())
+                else None
+            )
+            disputes.append(
+                Dispute(id=f"D{i}", customer_id="C1", document_id=f"I{i}",
+                        amount=Money(part, "USD"), reason_code="PRICE", opened_on=opened,
+                        resolved_on=resolved,
+                        resolution=DisputeResolution.WITHDRAWN if resolved else None)
+            )  # fmt: skip
+    return Ledger(docs, movements=movements, disputes=disputes)
+
+
+@given(ledger=disputed_ledgers())
+def test_excluded_figures_add_back_to_the_gross_figures(ledger: Ledger) -> None:
+    for gross, net, names in (
+        (dso(ledger, period=SEPT, method="average"),
+         dso(ledger, period=SEPT, method="average", exclude_disputed=True),
+         ("ending_ar", "beginning_ar")),
+        (collection_effectiveness_index(ledger, period=SEPT),
+         collection_effectiveness_index(ledger, period=SEPT, exclude_disputed=True),
+         ("beginning_ar", "ending_total_ar", "ending_current_ar")),
+        (percent_current(ledger, as_of=SEPT.end),
+         percent_current(ledger, as_of=SEPT.end, exclude_disputed=True),
+         ("current_ar", "total_ar")),
+    ):  # fmt: skip
+        assert net.inputs["exclude_disputed"] == "true"
+        assert net.reason is not None
+        assert net.reason.startswith("disputed amounts excluded (as asked)")
+        for name in names:
+            part = Decimal(net.inputs[f"disputed_{name}"])
+            assert part >= 0
+            assert Decimal(net.inputs[name]) + part == Decimal(gross.inputs[name])
+
+
+@given(ledger=disputed_ledgers())
+def test_excluding_disputes_never_raises_dso_or_add(ledger: Ledger) -> None:
+    for kpi in (dso, average_days_delinquent):
+        gross = kpi(ledger, period=SEPT).value
+        net = kpi(ledger, period=SEPT, exclude_disputed=True).value
+        if gross is not None and net is not None:
+            assert net <= gross
+    gross_cb = countback_dso(ledger, as_of=SEPT.end, months=3).value
+    net_cb = countback_dso(ledger, as_of=SEPT.end, months=3, exclude_disputed=True).value
+    assert gross_cb is not None
+    assert net_cb is not None
+    assert net_cb <= gross_cb
+
+
+@given(ledger=disputed_ledgers())
+def test_disputed_total_is_the_collectable_splits_disputed_total(ledger: Ledger) -> None:
+    metric = percent_current(ledger, as_of=SEPT.end, exclude_disputed=True)
+    split = collectable_split(ledger, as_of=SEPT.end)
+    expected = sum((m.amount for m in split.disputed), Decimal(0))
+    assert Decimal(metric.inputs["disputed_total_ar"]) == expected
+    if metric.value is not None:
+        assert 0 <= metric.value <= 100
