@@ -1,0 +1,315 @@
+"""Exact arithmetic as narwhals expressions: day numbers, minor units, half-up rounding.
+
+Everything here builds expressions that the backend evaluates in its own engine on 64-bit
+integers, so no amount passes through a float and no row is collected to Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeAlias
+
+import narwhals as nw
+from narwhals.dtypes import DType
+
+from receivables.frames.schema import FloatMoneyColumn, FramesError
+from receivables.money import minor_units
+
+Frame: TypeAlias = "nw.DataFrame[Any] | nw.LazyFrame[Any]"
+
+_EPOCH = date(1970, 1, 1)
+_BASE = 10**6
+_INT64_SAFE = 2**62
+_INT_CASTS_DATES = (nw.Implementation.POLARS, nw.Implementation.PYARROW)
+
+
+def from_native(native: object, what: str) -> Frame:
+    """The narwhals view of a native frame, or a FramesError naming the argument."""
+    try:
+        frame = nw.from_native(native)  # type: ignore[call-overload]
+    except TypeError:
+        raise FramesError(
+            f"{what}: {type(native).__name__} is not a dataframe narwhals knows (pandas,"
+            " Polars, PyArrow, DuckDB, Dask, PySpark, ...)",
+            field=what,
+        ) from None
+    if not isinstance(frame, nw.DataFrame | nw.LazyFrame):
+        raise FramesError(f"{what}: expected a dataframe, got a series", field=what)
+    return frame
+
+
+def dtypes(frame: Frame) -> dict[str, DType]:
+    """Column name to narwhals dtype, without computing anything."""
+    return dict(frame.collect_schema().items())
+
+
+def require(columns: Mapping[str, DType], names: Iterable[str], what: str) -> None:
+    """Raise FramesError naming the first missing column."""
+    for name in names:
+        if name not in columns:
+            raise FramesError(
+                f"{what}: column {name!r} is missing (the frame has {sorted(columns)});"
+                " name the column through FrameSchema",
+                field=name,
+            )
+
+
+def collect(frame: Frame) -> nw.DataFrame[Any]:
+    """An eager frame (a lazy one is computed by its own engine)."""
+    return frame.collect() if isinstance(frame, nw.LazyFrame) else frame
+
+
+def distinct(frame: Frame, column: str) -> list[str]:
+    """The distinct non-null values of a (small-cardinality) string column, sorted."""
+    values = collect(frame.select(nw.col(column)).unique()).get_column(column).to_list()
+    return sorted(str(v) for v in values if v is not None)
+
+
+def epoch_day(day: date) -> int:
+    """Days since 1970-01-01."""
+    return (day - _EPOCH).days
+
+
+def epoch_day_expr(column: str, frame: Frame) -> nw.Expr:
+    """Days since 1970-01-01 of a date column, as Int64.
+
+    Polars and Arrow store dates as day numbers, so a cast is exact and free; elsewhere the
+    civil date is turned into a day number with integer arithmetic (H. Hinnant,
+    "chrono-Compatible Low-Level Date Algorithms", 2013, ``days_from_civil``), which
+    every engine can run and which does not depend on the timestamp unit.
+    """
+    col = nw.col(column)
+    if frame.implementation in _INT_CASTS_DATES and dtypes(frame)[column] == nw.Date:
+        return col.cast(nw.Int32).cast(nw.Int64)
+    year = col.dt.year().cast(nw.Int64)
+    month = col.dt.month().cast(nw.Int64)
+    day = col.dt.day().cast(nw.Int64)
+    before_march = (month <= 2).cast(nw.Int64)
+    y = year - before_march
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def by_currency(currency: str, cases: Mapping[str, nw.Expr], default: nw.Expr) -> nw.Expr:
+    """``cases[code]`` on rows in currency ``code``, ``default`` elsewhere."""
+    expr = default
+    for code in sorted(cases, reverse=True):
+        expr = nw.when(nw.col(currency) == code).then(cases[code]).otherwise(expr)
+    return expr
+
+
+def sign_of(value: nw.Expr) -> nw.Expr:
+    """-1 for negative values, 1 otherwise."""
+    return nw.when(value < 0).then(nw.lit(-1, nw.Int64)).otherwise(nw.lit(1, nw.Int64))
+
+
+def div_half_up(numerator: nw.Expr, denominator: nw.Expr) -> nw.Expr:
+    """``numerator / denominator`` rounded half away from zero (Decimal's ROUND_HALF_UP);
+    the denominator must be positive: $\\lfloor (2|n| + d) / 2d \\rfloor$ with n's sign."""
+    magnitude = (numerator.abs() * 2 + denominator) // (denominator * 2)
+    return magnitude * sign_of(numerator)
+
+
+def _limbs(value: int) -> list[int]:
+    digits: list[int] = []
+    while value:
+        value, low = divmod(value, _BASE)
+        digits.append(low)
+    return digits or [0]
+
+
+def scaled(amount: nw.Expr, numerator: int, shift: int) -> nw.Expr:
+    """``amount * numerator / 10**shift`` rounded half up, for a power-of-ten numerator.
+
+    Used to move between decimal places (a stated float precision to a currency's minor
+    unit): $\\operatorname{round}(x / 10^s) = \\lfloor x / 10^s \\rfloor +
+    [2 (x \\bmod 10^s) \\ge 10^s]$ on $|x|$, with x's sign.
+    """
+    while shift > 0 and numerator % 10 == 0:
+        numerator //= 10
+        shift -= 1
+    if shift <= 0:
+        multiplied: nw.Expr = amount * (numerator * 10 ** (-shift))
+        return multiplied
+    if numerator != 1:
+        raise FramesError(f"scale factor {numerator} must be a power of ten", field="rates")
+    magnitude = amount.abs()
+    unit = 10**shift
+    rounded = magnitude // unit + ((magnitude % unit) * 2 >= unit).cast(nw.Int64)
+    signed: nw.Expr = rounded * sign_of(amount)
+    return signed
+
+
+def revalue(
+    frame: Frame,
+    *,
+    amount: str,
+    out: str,
+    currency: str,
+    factors: Mapping[str, tuple[int, int]],
+) -> Frame:
+    """Add column ``out``: ``amount * numerator / 10**shift`` rounded half up, exactly.
+
+    ``factors`` maps each currency to ``(numerator, shift)``; a currency not in it keeps
+    its amount. ``numerator`` is an integer of any size (a 28-digit rate is fine): every
+    currency's factor is brought to one common shift, the product is formed in
+    base-10^6 limbs held in Int64 columns (so no partial product leaves 64 bits), carried,
+    and divided by ``10**(shift - 1)`` limb-wise; the last digit decides the rounding:
+    $\\operatorname{round}(x / 10^s) = \\lfloor(\\lfloor x / 10^{s-1}\\rfloor + 5)
+    / 10\\rfloor$ for $x \\ge 0$, with the amount's sign. The work is a fixed number of
+    column steps whatever the number of currencies, so the plan stays small for SQL
+    engines. The result must fit 62 bits.
+    """
+    if not factors:
+        return frame.with_columns(nw.col(amount).alias(out))
+    common = max(1, *(shift for _, shift in factors.values()))
+    numerators = {code: n * 10 ** (common - shift) for code, (n, shift) in factors.items()}
+    if any(n <= 0 for n in numerators.values()):
+        raise FramesError("rates must be positive", field="rates")
+    width = max(len(_limbs(n)) for n in numerators.values())
+    limbs = {code: _limbs(n) + [0] * (width - len(_limbs(n))) for code, n in numerators.items()}
+    identity = _limbs(10**common)
+    identity += [0] * (width - len(identity))
+    if len(identity) > width:
+        width = len(identity)
+        limbs = {code: digits + [0] * (width - len(digits)) for code, digits in limbs.items()}
+    col = nw.col(amount)
+    frame = frame.with_columns(
+        *(
+            by_currency(
+                currency,
+                {code: nw.lit(digits[j], nw.Int64) for code, digits in limbs.items()},
+                nw.lit(identity[j], nw.Int64),
+            ).alias(f"_p{j}")
+            for j in range(width)
+        ),
+        col.abs().alias("_m"),
+        sign_of(col).alias("_sg"),
+    )
+    a_width = 4
+    frame = frame.with_columns(
+        *(((nw.col("_m") // _BASE**i) % _BASE).alias(f"_a{i}") for i in range(a_width - 1)),
+        (nw.col("_m") // _BASE ** (a_width - 1)).alias(f"_a{a_width - 1}"),
+    )
+    n_products = a_width + width - 1
+    frame = frame.with_columns(
+        *(
+            _sum(
+                [
+                    nw.col(f"_a{i}") * nw.col(f"_p{k - i}")
+                    for i in range(a_width)
+                    if 0 <= k - i < width
+                ]
+            ).alias(f"_c{k}")
+            for k in range(n_products)
+        )
+    )
+    frame = frame.with_columns(nw.lit(0, nw.Int64).alias("_carry"))
+    for k in range(n_products):
+        value = nw.col(f"_c{k}") + nw.col("_carry")
+        frame = frame.with_columns(
+            (value % _BASE).alias(f"_d{k}"), (value // _BASE).alias("_carry")
+        )
+    frame = frame.with_columns(nw.col("_carry").alias(f"_d{n_products}"))
+    q, t = divmod(common - 1, 6)
+    parts: list[nw.Expr] = []
+    if q <= n_products:
+        parts.append(nw.col(f"_d{q}") // 10**t)
+    for k in range(q + 1, n_products + 1):
+        weight = _BASE ** (k - q - 1) * 10 ** (6 - t)
+        if weight > _INT64_SAFE:
+            break
+        parts.append(nw.col(f"_d{k}") * weight)
+    truncated = _sum(parts) if parts else nw.lit(0, nw.Int64)
+    scratch = [
+        *(f"_p{j}" for j in range(width)),
+        *(f"_a{i}" for i in range(a_width)),
+        *(f"_c{k}" for k in range(n_products)),
+        *(f"_d{k}" for k in range(n_products + 1)),
+        "_m",
+        "_sg",
+        "_carry",
+    ]
+    frame = frame.with_columns((((truncated + 5) // 10) * nw.col("_sg")).alias(out))
+    return frame.drop(scratch)
+
+
+def _sum(terms: Sequence[nw.Expr]) -> nw.Expr:
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
+def rate_parts(rate: Decimal) -> tuple[int, int]:
+    """(integer numerator, decimal places) of a positive exact rate."""
+    sign, digit_tuple, exponent = rate.as_tuple()
+    if sign or not isinstance(exponent, int) or rate <= 0:
+        raise FramesError(f"rate {rate} must be a positive finite number", field="rates")
+    numerator = int("".join(map(str, digit_tuple)))
+    if exponent >= 0:
+        return numerator * 10**exponent, 0
+    return numerator, -exponent
+
+
+def minor_expr(
+    columns: Mapping[str, DType],
+    column: str,
+    *,
+    currency: str,
+    currencies: Sequence[str] | None,
+    float_precision: int | None,
+) -> nw.Expr:
+    """The money column as Int64 minor units of each row's currency.
+
+    Integers are taken as minor units already. Decimals are scaled by ``10**exponent`` of
+    the row's currency (exact for amounts quantised to it, as :class:`Money` is). Floats are
+    refused unless ``float_precision`` states how many decimals they carry: they are then
+    rounded to that many decimals and rescaled half up to the currency's minor unit.
+    """
+    dtype = columns[column]
+    col = nw.col(column)
+    if dtype.is_integer():
+        return col.cast(nw.Int64)
+    if dtype.is_float():
+        if float_precision is None:
+            raise FloatMoneyColumn(
+                f"column {column!r} holds floats ({dtype}), which cannot carry money"
+                " exactly: store integer minor units (amount * 10**exponent) or decimals,"
+                " or pass float_precision=<decimals in the data> to convert it explicitly",
+                field=column,
+            )
+        if isinstance(float_precision, bool) or not 0 <= float_precision <= 9:
+            raise FramesError(
+                f"float_precision must be 0 to 9 decimals, not {float_precision!r}",
+                field="float_precision",
+            )
+        stated = (col * 10**float_precision).round(0).cast(nw.Int64)
+        assert currencies is not None
+        cases = {
+            code: scaled(
+                stated,
+                10 ** max(0, minor_units(code) - float_precision),
+                max(0, float_precision - minor_units(code)),
+            )
+            for code in currencies
+        }
+        return by_currency(currency, cases, nw.lit(None, nw.Int64))
+    if isinstance(dtype, nw.Decimal):
+        assert currencies is not None
+        cases = {code: (col * 10 ** minor_units(code)).cast(nw.Int64) for code in currencies}
+        return by_currency(currency, cases, nw.lit(None, nw.Int64))
+    raise FramesError(
+        f"column {column!r} holds {dtype}: money columns must be integer minor units or decimals",
+        field=column,
+    )
+
+
+def needs_currencies(columns: Mapping[str, DType], money: Iterable[str]) -> bool:
+    """True when converting these money columns needs each row's currency exponent."""
+    return any(not columns[c].is_integer() for c in money if c in columns)

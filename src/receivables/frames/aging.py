@@ -1,0 +1,377 @@
+"""Aging over a dataframe: :func:`receivables.aging.age` computed in the frame's own engine.
+
+The rules are those of :func:`receivables.aging.age`, to the minor unit: an item's age is
+``as_of - due_date`` in days (``basis="due_date"``; a credit ages from its own date) or
+``as_of - issue_date`` (``basis="invoice_date"``); it falls in the bucket whose upper edge
+is the first at or above its age (Weygandt, Kimmel & Kieso, *Financial Accounting*, 11th
+ed., 2019, ch. 8, "aging the accounts receivable"); credits go to their own column or into
+the bucket of their date; with ``currency`` each document's open amount is converted at
+the rate on ``as_of`` and rounded half up to the minor unit, once per document, and the
+lines are sums of those rounded amounts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, Final, Literal, TypeVar
+
+import narwhals as nw
+
+from receivables.aging import ALL_KINDS, AgingError, Basis, Buckets, CreditsMode, DocumentKind
+from receivables.errors import MissingRate
+from receivables.frames import _engine as en
+from receivables.frames.schema import FrameSchema, FramesError
+from receivables.money import FxRates, Money, minor_units
+
+__all__ = ["AgingLevel", "age_frame", "merge_aging_frames"]
+
+AgingLevel = Literal["customer", "group", "total", "document"]
+"""The rows of an aging frame: one per customer, group or currency total, or per document."""
+
+NativeFrame = TypeVar("NativeFrame")
+
+CREDIT_KINDS: Final = ("credit_memo", "payment")
+_LINE_COLUMNS: Final = ("credits", "total", "disputed", "collectable", "items")
+
+
+def _quotes(
+    currencies: Sequence[str],
+    currency: str,
+    rates: FxRates | Mapping[str, Decimal] | None,
+    as_of: date,
+) -> dict[str, tuple[int, int]]:
+    """(numerator, decimal places) of the rate from each currency to ``currency``."""
+    result: dict[str, tuple[int, int]] = {}
+    for code in currencies:
+        if code == currency:
+            continue
+        if rates is None:
+            raise MissingRate(code, currency, as_of)
+        if isinstance(rates, FxRates):
+            rate = rates.quote(code, currency, on=as_of).rate
+        else:
+            if code not in rates:
+                raise MissingRate(code, currency, as_of)
+            rate = rates[code]
+            if not isinstance(rate, Decimal):
+                raise FramesError(
+                    f"rate {code}->{currency} is {type(rate).__name__}: give a Decimal",
+                    field="rates",
+                )
+        result[code] = en.rate_parts(rate)
+    return result
+
+
+def _factors(quotes: Mapping[str, tuple[int, int]], currency: str) -> dict[str, tuple[int, int]]:
+    """(numerator, shift) taking minor units of each currency to those of ``currency``."""
+    target = minor_units(currency)
+    return {
+        code: (numerator, places + minor_units(code) - target)
+        for code, (numerator, places) in quotes.items()
+    }
+
+
+def _check_labels(buckets: Buckets, schema: FrameSchema) -> None:
+    taken = {*_LINE_COLUMNS, schema.customer_id, schema.group_id, schema.currency}
+    for label in buckets.labels:
+        if label in taken:
+            raise FramesError(
+                f"bucket label {label!r} is also a column of the aging frame: rename the bucket",
+                field="buckets",
+            )
+
+
+def _check_options(basis: str, credits: str, include: Sequence[str]) -> frozenset[str]:
+    if basis not in ("due_date", "invoice_date"):
+        raise AgingError(
+            f"unknown aging basis {basis!r}: use 'due_date' (days past due) or"
+            " 'invoice_date' (days since invoice)",
+            field="basis",
+        )
+    if credits not in ("separate", "netted"):
+        raise AgingError(
+            f"unknown credits mode {credits!r}: use 'separate' or 'netted'", field="credits"
+        )
+    kinds = frozenset(include)
+    unknown = sorted(kinds - set(ALL_KINDS))
+    if unknown:
+        raise AgingError(
+            f"unknown document kinds {unknown} in include: use {list(ALL_KINDS)}",
+            field="include",
+        )
+    return kinds
+
+
+def age_frame(
+    frame: NativeFrame,
+    *,
+    as_of: date,
+    buckets: Buckets | None = None,
+    basis: Basis = "due_date",
+    credits: CreditsMode = "separate",
+    currency: str | None = None,
+    rates: FxRates | Mapping[str, Decimal] | None = None,
+    include: Sequence[DocumentKind] = ALL_KINDS,
+    level: AgingLevel = "customer",
+    schema: FrameSchema | None = None,
+    float_precision: int | None = None,
+) -> NativeFrame:
+    """Age an open-items frame on ``as_of``; a frame of the same kind comes back.
+
+    The frame holds one row per open document (see :class:`FrameSchema`): ``open_amount``
+    signed (credits negative) in minor units of ``currency`` (or decimals). The result, by
+    ``level``:
+
+    * ``"customer"`` / ``"group"``: one row per customer (or ``group_id``) and currency,
+      with a column per bucket label, ``credits``, ``total`` (buckets plus credits),
+      ``disputed`` and ``collectable`` (buckets less disputed; zero and the buckets when the
+      frame has no ``disputed`` column) and ``items`` (documents counted);
+    * ``"total"``: the same per currency;
+    * ``"document"``: the drill-down, with ``days``, ``bucket``, ``is_credit``,
+      ``reported_currency`` and ``reported_open``.
+
+    Amounts are Int64 minor units of the row's ``currency`` (the report currency when
+    ``currency`` is given); ``Decimal(n).scaleb(-minor_units(currency))`` is the decimal
+    view. Sorted by the key columns. Lazy frames stay lazy; the only eager step is reading
+    the distinct currencies when a rate or a decimal column needs them.
+
+    Raises:
+        AgingError: an unknown basis, credits mode or document kind (as :func:`age`).
+        FramesError: a missing column or a money column of another type.
+        FloatMoneyColumn: a float money column without ``float_precision``.
+        MissingRate: a currency with no rate to ``currency`` on ``as_of``.
+
+    Examples:
+        >>> import polars as pl
+        >>> items = pl.DataFrame({
+        ...     "document_id": ["I1", "I2", "P1"], "customer_id": ["C1", "C1", "C1"],
+        ...     "kind": ["invoice", "invoice", "payment"], "currency": ["EUR"] * 3,
+        ...     "issue_date": [date(2026, 1, 5), date(2026, 3, 1), date(2026, 3, 20)],
+        ...     "due_date": [date(2026, 2, 4), date(2026, 3, 31), date(2026, 3, 20)],
+        ...     "open_amount": [50000, 20000, -5000]})
+        >>> age_frame(items, as_of=date(2026, 3, 31)).select("current", "31-60", "credits",
+        ...     "total").rows()
+        [(20000, 50000, -5000, 65000)]
+    """
+    kinds = _check_options(basis, credits, include)
+    if level not in ("customer", "group", "total", "document"):
+        raise FramesError(
+            f"unknown level {level!r}: use 'customer', 'group', 'total' or 'document'",
+            field="level",
+        )
+    schema = schema or FrameSchema()
+    buckets = buckets if buckets is not None else Buckets.standard()
+    _check_labels(buckets, schema)
+    if currency is not None:
+        currency = Money.zero(currency).code
+    f = en.from_native(frame, "frame")
+    columns = en.dtypes(f)
+    needed = [schema.customer_id, schema.kind, schema.currency, schema.issue_date]
+    needed += [schema.open_amount]
+    if basis == "due_date":
+        needed.append(schema.due_date)
+    if level == "document":
+        needed.append(schema.document_id)
+    if level == "group":
+        needed.append(schema.group_id)
+    en.require(columns, needed, "age_frame")
+    has_disputes = schema.disputed in columns
+    if len(kinds) < len(ALL_KINDS):
+        f = f.filter(nw.col(schema.kind).is_in(sorted(kinds)))
+    money = [schema.open_amount, *([schema.disputed] if has_disputes else [])]
+    currencies: list[str] | None = None
+    if currency is not None or en.needs_currencies(columns, money):
+        currencies = en.distinct(f, schema.currency)
+        for code in currencies:
+            minor_units(code)
+    quotes = _quotes(currencies or [], currency, rates, as_of) if currency else {}
+
+    def minor(column: str) -> nw.Expr:
+        return en.minor_expr(
+            columns,
+            column,
+            currency=schema.currency,
+            currencies=currencies,
+            float_precision=float_precision,
+        )
+
+    is_credit = nw.col(schema.kind).is_in(CREDIT_KINDS)
+    issued = en.epoch_day_expr(schema.issue_date, f)
+    if basis == "due_date":
+        start = (
+            nw.when(is_credit)
+            .then(issued)
+            .otherwise(nw.coalesce(en.epoch_day_expr(schema.due_date, f), issued))
+        )
+    else:
+        start = issued
+    zero = nw.lit(0, nw.Int64)
+    f = f.with_columns(
+        _open=minor(schema.open_amount),
+        _credit=is_credit,
+        _days=nw.lit(en.epoch_day(as_of), nw.Int64) - start,
+        _disputed=nw.when(is_credit).then(zero).otherwise(minor(schema.disputed).fill_null(0))
+        if has_disputes
+        else zero,
+    )
+    factors = _factors(quotes, currency) if currency else {}
+    f = en.revalue(f, amount="_open", out="_reported", currency=schema.currency, factors=factors)
+    if has_disputes:
+        f = en.revalue(
+            f, amount="_disputed", out="_disputed", currency=schema.currency, factors=factors
+        )
+    out_currency = nw.lit(currency, nw.String) if currency else nw.col(schema.currency)
+    edges = buckets.upper_edges
+    if level == "document":
+        return nw.to_native(_documents(f, schema, buckets, out_currency))  # type: ignore[no-any-return]
+    keys = {
+        "customer": [schema.customer_id],
+        "group": [schema.group_id],
+        "total": [],
+    }[level]
+    index = nw.lit(0, nw.Int64)
+    for edge in edges:
+        index = index + (nw.col("_days") > edge).cast(nw.Int64)
+    netted = credits == "netted"
+    bucket_exprs = {}
+    for i, label in enumerate(buckets.labels):
+        hit = index == i
+        if not netted:
+            hit = hit & ~nw.col("_credit")
+        bucket_exprs[label] = nw.when(hit).then(nw.col("_reported")).otherwise(zero)
+    credit_expr = zero if netted else nw.when(nw.col("_credit")).then(nw.col("_reported"))
+    if not netted:
+        credit_expr = credit_expr.otherwise(zero)  # type: ignore[attr-defined]
+    f = f.with_columns(
+        **bucket_exprs,
+        credits=credit_expr,
+        disputed=nw.col("_disputed"),
+        **{schema.currency: out_currency},
+    )
+    group_keys = [*keys, schema.currency]
+    labels = list(buckets.labels)
+    lines = f.group_by(group_keys).agg(
+        *(nw.col(c).sum() for c in [*labels, "credits", "disputed"]),
+        nw.len().alias("items"),
+    )
+    bucketed = en._sum([nw.col(label) for label in labels])
+    lines = lines.with_columns(
+        total=bucketed + nw.col("credits"),
+        collectable=bucketed - nw.col("disputed"),
+    )
+    lines = lines.select(
+        *group_keys,
+        *labels,
+        "credits",
+        "total",
+        "disputed",
+        "collectable",
+        nw.col("items").cast(nw.Int64),
+    )
+    return nw.to_native(lines.sort(group_keys))  # type: ignore[no-any-return]
+
+
+def _documents(f: Any, schema: FrameSchema, buckets: Buckets, out_currency: nw.Expr) -> Any:
+    label = nw.lit(buckets.labels[-1], nw.String)
+    for band in reversed(buckets.bands[:-1]):
+        assert band.max_days is not None
+        label = (
+            nw.when(nw.col("_days") <= band.max_days)
+            .then(nw.lit(band.label, nw.String))
+            .otherwise(label)
+        )
+    rows = f.with_columns(
+        days=nw.col("_days"),
+        bucket=label,
+        is_credit=nw.col("_credit"),
+        reported_currency=out_currency,
+        reported_open=nw.col("_reported"),
+        **{schema.open_amount: nw.col("_open")},
+    ).select(
+        schema.document_id,
+        schema.customer_id,
+        schema.kind,
+        schema.currency,
+        schema.issue_date,
+        *([schema.due_date] if schema.due_date in en.dtypes(f) else []),
+        "days",
+        "bucket",
+        "is_credit",
+        schema.open_amount,
+        "reported_currency",
+        "reported_open",
+    )
+    return rows.sort([schema.customer_id, schema.currency, schema.issue_date, schema.document_id])
+
+
+def merge_aging_frames(
+    frames: Sequence[NativeFrame],
+    *,
+    customer_map: Mapping[str, str] | None = None,
+    schema: FrameSchema | None = None,
+) -> NativeFrame:
+    """One aging from the aging frames of several entities (the merged ageing report).
+
+    The frames must come from :func:`age_frame` at the same level (customer, group or
+    total) with the same ``as_of``, buckets, basis and report currency: that is what makes
+    lines additive, since each document was rounded once. Rows with the same key after
+    ``customer_map`` renames ids are added column by column. Merging is associative and
+    commutative. Frames of different kinds, or with different columns, are refused.
+
+    Examples:
+        >>> import polars as pl
+        >>> us = pl.DataFrame({"customer_id": ["ACME-US"], "currency": ["USD"],
+        ...                    "current": [100], "total": [100]})
+        >>> ca = pl.DataFrame({"customer_id": ["ACME"], "currency": ["USD"],
+        ...                    "current": [50], "total": [50]})
+        >>> merge_aging_frames([us, ca], customer_map={"ACME-US": "ACME"}).rows()
+        [('ACME', 'USD', 150, 150)]
+    """
+    if not frames:
+        raise FramesError("merge_aging_frames needs at least one frame", field="frames")
+    schema = schema or FrameSchema()
+    views = [en.from_native(native, f"frames[{i}]") for i, native in enumerate(frames)]
+    first = en.dtypes(views[0])
+    for i, view in enumerate(views[1:], start=1):
+        if type(view) is not type(views[0]) or view.implementation != views[0].implementation:
+            raise FramesError(
+                f"frames[{i}] is a {view.implementation} frame, frames[0] a"
+                f" {views[0].implementation} one: merge frames of one kind",
+                field="frames",
+            )
+        if list(en.dtypes(view)) != list(first):
+            raise FramesError(
+                f"frames[{i}] has columns {list(en.dtypes(view))}, frames[0] {list(first)}:"
+                " merge agings made with the same buckets and level",
+                field="frames",
+            )
+    if "document_id" in first or schema.document_id in first:
+        raise FramesError(
+            "merge_aging_frames merges customer, group or total lines; concatenate document"
+            " rows with your engine",
+            field="frames",
+        )
+    keys = [c for c in (schema.customer_id, schema.group_id, schema.currency) if c in first]
+    if schema.currency not in keys:
+        raise FramesError(
+            f"the frames have no {schema.currency!r} column: merge aging frames",
+            field="frames",
+        )
+    values = [c for c in first if c not in keys]
+    merged = nw.concat(views, how="vertical")  # type: ignore[type-var]
+    mapping = dict(customer_map or {})
+    for key in keys[:-1]:
+        if mapping:
+            renamed = nw.col(key)
+            for source in sorted(mapping, reverse=True):
+                renamed = (
+                    nw.when(nw.col(key) == source)
+                    .then(nw.lit(mapping[source], nw.String))
+                    .otherwise(renamed)
+                )
+            merged = merged.with_columns(renamed.alias(key))
+    result = merged.group_by(keys).agg(*(nw.col(c).sum() for c in values))
+    result = result.select(*keys, *values).sort(keys)
+    return nw.to_native(result)  # type: ignore[no-any-return]
