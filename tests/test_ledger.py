@@ -15,7 +15,7 @@ from receivables.errors import (
     OverApplication,
     UnknownDocument,
 )
-from receivables.ledger import Ledger
+from receivables.ledger import Ledger, reductions
 from receivables.models import (
     Application,
     CreditMemo,
@@ -364,3 +364,28 @@ def test_balance_in_one_currency_revalues_document_by_document() -> None:
     ledger = Ledger([inv(f"INV-{i}", "0.01 EUR") for i in range(3)])
     rates = FxRates(rates=[FxRate(base="EUR", quote="USD", on=D(2026, 1, 1), rate="1.5")])
     assert ledger.balance("C1", as_of=D(2026, 2, 1), currency="USD", rates=rates) == A("0.06 USD")
+
+
+def test_reductions_of_a_cross_currency_application_are_each_in_its_documents_currency() -> None:
+    """A USD payment settling 1,000.00 EUR with a 20.00 EUR discount: the invoice loses
+    1,020.00 EUR (cash + discount), the payment loses the 1,085.00 USD it gave."""
+    app = Application(
+        id="A1",
+        source_id="PAY-1",
+        target_id="INV-1",
+        applied_on=D(2026, 2, 1),
+        amount=A("1000.00 EUR"),
+        discount=A("20.00 EUR"),
+        source_amount=A("1085.00 USD"),
+    )
+    assert reductions(app) == (
+        ("INV-1", A("1020.00 EUR").amount),
+        ("PAY-1", A("1085.00 USD").amount),
+    )
+
+
+def test_reductions_of_a_refund_take_the_credit_it_pays_out() -> None:
+    refund = Refund(
+        id="R1", source_id="CM-1", customer_id="C1", paid_on=D(2026, 3, 1), amount=A("40.00 EUR")
+    )
+    assert reductions(refund) == (("CM-1", A("40.00 EUR").amount),)

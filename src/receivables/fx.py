@@ -90,7 +90,14 @@ from typing import Final, Literal
 from pydantic import BaseModel, ConfigDict
 
 from receivables.errors import MissingRate, ReceivablesError
-from receivables.ledger import Ledger, Movement, document_date, is_debit, movement_date
+from receivables.ledger import (
+    Ledger,
+    Movement,
+    document_date,
+    is_debit,
+    movement_date,
+    reductions,
+)
 from receivables.models import (
     Application,
     CreditMemo,
@@ -365,13 +372,6 @@ def _date_field(doc: Document) -> str:
     return "received_on" if isinstance(doc, Payment) else "issue_date"
 
 
-def _reduction(m: Movement, doc_id: str) -> Decimal:
-    """How much ``m`` takes off document ``doc_id``, in the document's currency."""
-    if isinstance(m, Application):
-        return m.settled.amount if m.target_id == doc_id else m.used.amount
-    return m.amount.amount
-
-
 Key = tuple[str, str]
 """(customer id, view currency)."""
 
@@ -533,7 +533,7 @@ class Valuation:
             carrying_end=carrying,
         )
         for m in self.ledger.movements_of(doc.id, as_of=as_of):
-            open_ -= sign * _reduction(m, doc.id)
+            open_ -= sign * dict(reductions(m))[doc.id]
             after = _times(open_, rate, code)
             state.released[m.id] = after - carrying
             carrying = after

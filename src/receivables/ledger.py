@@ -74,6 +74,7 @@ __all__ = [
     "document_date",
     "is_debit",
     "movement_date",
+    "reductions",
 ]
 
 Movement = Application | WriteOff | Refund
@@ -314,7 +315,7 @@ class Ledger:
             self._check_movement(m, used)
         for m in fresh:
             self._movements[m.id] = m
-            for doc_id, amount in _reductions(m):
+            for doc_id, amount in reductions(m):
                 self._by_doc[doc_id].append(m)
                 track = self._tracks.get(doc_id)
                 if track is None:
@@ -773,7 +774,26 @@ class Ledger:
         return cls.from_data(LedgerData.model_validate_json(text))
 
 
-def _reductions(m: Movement) -> tuple[tuple[str, Decimal], ...]:
+def reductions(movement: Movement) -> tuple[tuple[str, Decimal], ...]:
+    """What a movement takes off each document it touches: ``(document id, amount)`` pairs,
+    each amount in that document's own currency.
+
+    This is the ledger's one rule for open amounts (open = amount - reductions up to the
+    date): an application reduces its target by what it settles (cash + discount +
+    write-off, :attr:`~receivables.models.Application.settled`) and its source by the cash
+    it uses (:attr:`~receivables.models.Application.used`, in the source's currency); a
+    write-off reduces its document by its amount; a refund reduces the credit it pays out.
+
+    Examples:
+        >>> from receivables.models import Application, WriteOff
+        >>> reductions(Application(id="A1", source_id="PAY-1", target_id="INV-1",
+        ...     applied_on=date(2026, 2, 1), amount="98.00 EUR", discount="2.00 EUR"))
+        (('INV-1', Decimal('100.00')), ('PAY-1', Decimal('98.00')))
+        >>> reductions(WriteOff(id="W1", document_id="INV-2", written_off_on=date(2026, 3, 1),
+        ...     amount="0.50 EUR", reason_code="small_balance"))
+        (('INV-2', Decimal('0.50')),)
+    """
+    m = movement
     if isinstance(m, Application):
         return ((m.target_id, m.settled.amount), (m.source_id, m.used.amount))
     if isinstance(m, WriteOff):
