@@ -30,15 +30,18 @@ from receivables.frames.convert import (
     ledger_to_frame,
     reductions_to_frame,
 )
+from receivables.frames.metrics import DsoMethod, dso_frame
 from receivables.frames.schema import FloatMoneyColumn, FrameSchema, FramesError
 
 __all__ = [
     "AgingLevel",
     "Backend",
+    "DsoMethod",
     "FloatMoneyColumn",
     "FrameSchema",
     "FramesError",
     "age_frame",
+    "dso_frame",
     "ledger_from_frame",
     "ledger_to_frame",
     "merge_aging_frames",
