@@ -23,6 +23,7 @@ from receivables.collections import (
     target_progress,
     worklist,
 )
+from receivables.disputes import collectable_split
 from receivables.errors import CurrencyMismatch
 from receivables.forecast import forecast
 from receivables.ledger import Ledger
@@ -390,6 +391,18 @@ def test_partial_dispute_leaves_the_rest_collectable() -> None:
         ("I2", "0.00 USD", "disputed"),
     ]
     assert items[0].disputed == A("300.00 USD")
+
+
+def test_collectable_items_agree_with_the_dispute_split_item_by_item() -> None:
+    """One rule: with no promise and no block, collections' figures are the dispute split's
+    (I1: 1000 open, 300 disputed, 700 collectable; I2: 200 open, 200 disputed, 0)."""
+    ledger = _disputed_ledger()
+    split = collectable_split(ledger, as_of=D(2026, 3, 1)).items
+    items = collectable_items(ledger, as_of=D(2026, 3, 1))
+    assert [(i.document_id, i.open, i.disputed, i.collectable) for i in items] == [
+        (s.document_id, s.open, s.disputed, s.collectable) for s in split
+    ]
+    assert [str(i.collectable) for i in items] == ["700.00 USD", "0.00 USD"]
 
 
 def test_running_promise_and_dunning_block_set_items_aside() -> None:

@@ -40,9 +40,10 @@ from typing import Final, Literal, Self
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from receivables.disputes import CollectableSplitItem, collectable_split
 from receivables.errors import CurrencyMismatch, ReceivablesError
 from receivables.forecast import CashForecast
-from receivables.ledger import Ledger, OpenItem
+from receivables.ledger import Ledger
 from receivables.models import (
     Application,
     DebitMemo,
@@ -648,9 +649,10 @@ CollectableStatus = Literal["collectable", "not_due", "disputed", "promised", "b
 class CollectableItem(_Frozen):
     """An open debit item and how much of it a collector may chase on ``as_of``.
 
-    ``collectable = open - disputed`` unless the whole item is set aside: the customer is
-    on ``dunning_block``, or a promise to pay covering it is still running. ``status``
-    names the main reason; ``reasons`` lists them all.
+    ``collectable = open - disputed`` (the rule of
+    :class:`~receivables.disputes.CollectableSplitItem`) unless the whole item is set
+    aside: the customer is on ``dunning_block``, or a promise to pay covering it is still
+    running. ``status`` names the main reason; ``reasons`` lists them all.
     """
 
     document_id: str
@@ -671,7 +673,7 @@ def _running_promises(
     *,
     as_of: date,
     grace_days: int,
-    items: Sequence[OpenItem],
+    items: Sequence[CollectableSplitItem],
 ) -> dict[str, list[str]]:
     """Document id -> ids of promises whose window (promised_on..pay_by+grace) holds as_of."""
     by_doc: dict[str, list[str]] = defaultdict(list)
@@ -682,7 +684,7 @@ def _running_promises(
             covered = p.document_ids
         else:
             covered = tuple(
-                i.id
+                i.document_id
                 for i in items
                 if i.customer_id == p.customer_id and i.open.code == p.amount.code
             )
@@ -694,13 +696,14 @@ def _running_promises(
 def collectable_items(
     ledger: Ledger, *, as_of: date, promise_grace_days: int = 0
 ) -> tuple[CollectableItem, ...]:
-    """Every open debit item on ``as_of`` with its collectable part, by customer, due date, id.
+    """Every open debit item on ``as_of`` with its collectable part, by customer, issue date, id.
 
-    The disputed part (:meth:`~receivables.ledger.Ledger.disputed_amount`: open disputes,
-    capped at the open amount) is never collectable; the rest of a partly disputed item
-    is. An item is set aside entirely while a promise to pay covering it runs (made on or
-    before ``as_of``, ``pay_by + promise_grace_days`` not passed, kept or not), or when the
-    customer has ``dunning_block``. Overdue means due before ``as_of``.
+    The collectable part is :func:`~receivables.disputes.collectable_split`'s: open less the
+    disputed part (:meth:`~receivables.ledger.Ledger.disputed_amount`: open disputes,
+    capped at the open amount), so the rest of a partly disputed item stays collectable.
+    On top of it an item is set aside entirely while a promise to pay covering it runs
+    (made on or before ``as_of``, ``pay_by + promise_grace_days`` not passed, kept or not),
+    or when the customer has ``dunning_block``. Overdue means due before ``as_of``.
 
     Examples:
         >>> from receivables.models import Dispute, Invoice
@@ -714,17 +717,17 @@ def collectable_items(
         ('120.00 EUR', '380.00 EUR', 'collectable')
     """
     _check_grace(promise_grace_days)
-    items = ledger.open_items(as_of=as_of, include_credits=False)
-    running = _running_promises(ledger, as_of=as_of, grace_days=promise_grace_days, items=items)
+    split = collectable_split(ledger, as_of=as_of).items
+    running = _running_promises(ledger, as_of=as_of, grace_days=promise_grace_days, items=split)
     out: list[CollectableItem] = []
-    for item in items:
+    for item in split:
         zero = Money.zero(item.open.code)
-        disputed = ledger.disputed_amount(item.id, as_of=as_of)
+        disputed = item.disputed
         overdue_days = _days(as_of, item.due_date)
         customer = ledger.customers.get(item.customer_id)
         reasons: list[str] = []
         status: CollectableStatus
-        promise_ids = tuple(sorted(running.get(item.id, ())))
+        promise_ids = tuple(sorted(running.get(item.document_id, ())))
         if customer is not None and customer.dunning_block:
             status = "blocked"
             reasons.append(f"customer {item.customer_id} is on dunning_block")
@@ -734,7 +737,7 @@ def collectable_items(
             reasons.append(f"under running promise {', '.join(promise_ids)}")
             collectable = zero
         else:
-            collectable = item.open - disputed
+            collectable = item.collectable
             if collectable.amount == 0:
                 status = "disputed"
             elif overdue_days > 0:
@@ -746,7 +749,7 @@ def collectable_items(
         overdue = collectable if overdue_days > 0 else zero
         out.append(
             CollectableItem(
-                document_id=item.id,
+                document_id=item.document_id,
                 customer_id=item.customer_id,
                 due_date=item.due_date,
                 days_overdue=overdue_days,
@@ -1238,23 +1241,22 @@ def target_progress(
         notes.append(f"no customer has a collector in {sorted(target.team)}")
     open_total = Money.zero(code)
     disputed = Money.zero(code)
-    for item in ledger.open_items(as_of=as_of, include_credits=False):
+    for item in collectable_split(ledger, as_of=as_of).items:
         if item.customer_id not in customers:
             continue
-        part = ledger.disputed_amount(item.id, as_of=as_of)
         if item.open.code != code:
             if rates is None:
                 raise CurrencyMismatch(
-                    f"{item.id}: open amount is in {item.open.code}, the target in {code};"
-                    " pass rates",
-                    document_id=item.id,
+                    f"{item.document_id}: open amount is in {item.open.code}, the target in"
+                    f" {code}; pass rates",
+                    document_id=item.document_id,
                     field="rates",
                 )
             open_total += rates.convert(item.open, code, on=as_of)
-            disputed += rates.convert(part, code, on=as_of)
+            disputed += rates.convert(item.disputed, code, on=as_of)
         else:
             open_total += item.open
-            disputed += part
+            disputed += item.disputed
     if exclude_disputed:
         collectable = open_total - disputed
         if disputed.amount > 0:

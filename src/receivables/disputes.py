@@ -54,8 +54,8 @@ from receivables.models import (
 from receivables.money import Money
 
 __all__ = [
-    "CollectableItem",
     "CollectableReport",
+    "CollectableSplitItem",
     "DisputeExceedsOpenAmount",
     "DisputeResolutionRecord",
     "InvalidDisputeInput",
@@ -197,8 +197,14 @@ def open_dispute(ledger: Ledger, dispute: Dispute) -> Ledger:
     return ledger.with_records(disputes=[dispute])
 
 
-class CollectableItem(BaseModel):
-    """One debit document on a date: open, under dispute, and collectable (open - disputed)."""
+class CollectableSplitItem(BaseModel):
+    """One debit document on a date: open, under dispute, and collectable (open - disputed).
+
+    This is the library's one collectable rule (``disputed`` is
+    :meth:`~receivables.ledger.Ledger.disputed_amount`: the open disputes, capped at the open
+    amount). :class:`receivables.collections.CollectableItem` builds on it, setting whole
+    items aside for running promises and blocked customers.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -217,7 +223,7 @@ class CollectableReport(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     as_of: date
-    items: tuple[CollectableItem, ...]
+    items: tuple[CollectableSplitItem, ...]
     collectable: tuple[Money, ...] = Field(description="Total collectable per currency.")
     disputed: tuple[Money, ...] = Field(description="Total disputed per currency.")
 
@@ -243,6 +249,10 @@ def collectable_split(
 ) -> CollectableReport:
     """Per open debit document on ``as_of``: open, disputed (capped at open), collectable.
 
+    ``disputed`` is :meth:`~receivables.ledger.Ledger.disputed_amount` and
+    ``collectable = open - disputed``. Items come by customer, issue date and id (the
+    ledger's order of open items); totals are per currency, sorted by code.
+
     Examples:
         >>> from receivables.models import Invoice
         >>> ledger = Ledger([Invoice(id="I", customer_id="C", issue_date=date(2026, 1, 1),
@@ -250,7 +260,7 @@ def collectable_split(
         >>> collectable_split(ledger, as_of=date(2026, 1, 2)).collectable
         (Money('100.00', 'EUR'),)
     """
-    items: list[CollectableItem] = []
+    items: list[CollectableSplitItem] = []
     totals: dict[str, tuple[Money, Money]] = {}
     for item in ledger.open_items(as_of=as_of, customer_id=customer_id, include_credits=False):
         disputed = ledger.disputed_amount(item.id, as_of=as_of)
@@ -259,7 +269,7 @@ def collectable_split(
         )
         collectable = item.open - disputed
         items.append(
-            CollectableItem(
+            CollectableSplitItem(
                 document_id=item.id,
                 customer_id=item.customer_id,
                 due_date=item.due_date,
