@@ -247,9 +247,10 @@ class _Figures:
         return self.currency or (next(iter(self.seen)) if self.seen else None)
 
     def balance(self, on: date) -> Decimal:
-        """Net open receivables (debits less open credits) at the end of ``on``."""
-        balances = self.ledger.balances(as_of=on, customer_id=self.customer_id)
-        return sum((self._in(m, on) for m in balances.values()), _ZERO)
+        """Net open receivables (debits less open credits) at the end of ``on``, each open
+        item converted and rounded on its own, as the aging revalues."""
+        items = self.ledger.open_items(as_of=on, customer_id=self.customer_id)
+        return sum((self._in(i.open, on) for i in items), _ZERO)
 
     def open_debits(self, on: date) -> tuple[Decimal, Decimal]:
         """(current, total) open debits on ``on``: current is not yet past due."""
