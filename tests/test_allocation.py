@@ -23,6 +23,7 @@ from receivables.allocation import (
     unapplied_cash,
 )
 from receivables.errors import DuplicateDocument, MissingRate
+from receivables.fx import realised_fx
 from receivables.ledger import Ledger, OpenItem
 from receivables.models import (
     CreditMemo,
@@ -495,6 +496,82 @@ def test_payment_in_another_currency_converts_and_reports_realised_fx() -> None:
         A("20.00 USD"),
     )
     assert r.unapplied == A("0.00 USD")
+
+
+def _fx_agreement_case(
+    total: str, paid: str, *, terms: str | None = None, policy: AllocationPolicy = FIFO
+) -> tuple[AllocationResult, Ledger, FxRates]:
+    rates = FxRates(
+        rates=[
+            FxRate(base="EUR", quote="USD", on=D(2026, 1, 10), rate=Decimal("1.1037")),
+            FxRate(base="EUR", quote="USD", on=D(2026, 2, 5), rate=Decimal("1.1271")),
+        ]
+    )
+    doc = inv("INV-EU", total, issued=D(2026, 1, 10), terms=terms)
+    p = pay(paid, received=D(2026, 2, 5))
+    ledger = Ledger([doc, p], functional_currency="USD")
+    items = ledger.open_items(as_of=D(2026, 2, 5), customer_id="C1", include_credits=False)
+    result = allocate(p, items, as_of=D(2026, 2, 5), rates=rates, policy=policy)
+    return result, result.apply_to(ledger), rates
+
+
+def test_realised_fx_of_a_part_payment_counts_all_the_cash_it_used() -> None:
+    """EUR 10.01 booked at 1.1037 (USD 11.05), USD 3.33 paid at 1.1271 settles EUR 2.95
+    (3.33 / 1.1271 = 2.9545, rounded down) and leaves EUR 7.06 carried at USD 7.79.
+
+    Released: 11.05 - 7.79 = 3.26; received: the 3.33 USD the payment gave up; gain 0.07.
+    (Valuing the settled part again, round(2.95 x 1.1271) = 3.32, would have lost a cent
+    that the payment did spend, and disagreed with fx.realised_fx on the posted ledger.)
+    """
+    result, posted, rates = _fx_agreement_case("10.01 EUR", "3.33 USD")
+    (fx,) = result.realised_fx
+    assert (fx.settled, fx.at_payment_rate, fx.at_issue_rate, fx.difference) == (
+        A("2.95 EUR"),
+        A("3.33 USD"),
+        A("3.26 USD"),
+        A("0.07 USD"),
+    )
+    (booked,) = realised_fx(posted, rates=rates, as_of=D(2026, 2, 28))
+    assert (booked.currency, booked.gain) == ("USD", fx.difference)
+
+
+def test_realised_fx_with_a_discount_agrees_with_the_ledger_view() -> None:
+    """EUR 1,000.00 on 2/30 NET 60 paid USD 1,104.56 (EUR 980.00 at 1.1271) with EUR 20.00
+    discount: received 1,104.56 + round(20 x 1.1271 = 22.542) = 1,127.10; released 1,103.70
+    (1,000 x 1.1037); gain 23.40 in allocation and in fx's functional view alike."""
+    result, posted, rates = _fx_agreement_case("1000.00 EUR", "1104.56 USD", terms="2/30 NET 60")
+    (fx,) = result.realised_fx
+    (booked,) = realised_fx(posted, rates=rates, as_of=D(2026, 2, 28), view="functional")
+    assert (fx.at_payment_rate, fx.at_issue_rate, fx.difference) == (
+        A("1127.10 USD"),
+        A("1103.70 USD"),
+        A("23.40 USD"),
+    )
+    assert (booked.settled_value, booked.carrying_released, booked.gain) == (
+        fx.at_payment_rate,
+        fx.at_issue_rate,
+        fx.difference,
+    )
+
+
+def test_realised_fx_differs_from_the_books_when_the_invoice_has_a_booked_rate() -> None:
+    """By design: allocation knows only the rate table (issue date 1.10: USD 1,100.00); the
+    ledger carries the invoice at its own functional_rate 1.09 (USD 1,090.00). Paid USD
+    1,120.00: allocation says 20.00, fx.realised_fx (the books) says 30.00."""
+    rates = FxRates(
+        rates=[
+            FxRate(base="EUR", quote="USD", on=D(2026, 1, 10), rate=Decimal("1.10")),
+            FxRate(base="EUR", quote="USD", on=D(2026, 2, 5), rate=Decimal("1.12")),
+        ]
+    )
+    doc = inv("INV-EU", "1000.00 EUR", issued=D(2026, 1, 10)).model_copy(
+        update={"functional_rate": Decimal("1.09")}
+    )
+    p = pay("1120.00 USD", received=D(2026, 2, 5))
+    ledger = Ledger([doc, p], functional_currency="USD")
+    result = allocate(p, [item(doc)], as_of=D(2026, 2, 5), rates=rates)
+    (booked,) = realised_fx(result.apply_to(ledger), rates=rates, as_of=D(2026, 2, 28))
+    assert (result.realised_fx[0].difference, booked.gain) == (A("20.00 USD"), A("30.00 USD"))
 
 
 def test_part_payment_in_another_currency_uses_all_its_cash() -> None:

@@ -67,6 +67,7 @@ from receivables.errors import (
     MissingRate,
     ReceivablesError,
 )
+from receivables.fx import carrying_amount
 from receivables.ledger import Ledger, OpenItem
 from receivables.models import (
     Application,
@@ -82,13 +83,13 @@ __all__ = [
     "DEFAULT_POLICY",
     "AllocationDecision",
     "AllocationError",
+    "AllocationFx",
     "AllocationPolicy",
     "AllocationResult",
     "CombinationLimits",
     "DiscountLine",
     "MatchLevel",
     "Outcome",
-    "RealisedFx",
     "ReferenceMatch",
     "RemittanceRequest",
     "RequestedItem",
@@ -526,18 +527,35 @@ class WriteOffLine(_Frozen):
     reason_code: str
 
 
-class RealisedFx(_Frozen):
-    """The realised exchange difference of settling a foreign-currency document.
+class AllocationFx(_Frozen):
+    """The realised exchange difference of settling a foreign-currency document, as
+    :func:`allocate` sees it: in the **payment's currency**, from the rate table.
 
     The part of the document settled (amount + discount + write-off, in the document's
-    currency) was booked at the rate of its issue date and is settled at the rate of the
-    payment date; the difference is stated in the **payment's currency**
-    (IAS 21 *The Effects of Changes in Foreign Exchange Rates*, paragraphs 21 and 28):
+    currency) was carried at the rate of its issue date ``r_i`` and is settled at the rate
+    of the payment date ``r_p`` (IAS 21 *The Effects of Changes in Foreign Exchange Rates*,
+    paragraphs 21 and 28):
 
-    ``difference = settled x rate(payment date) - settled x rate(issue date)``
+    ``at_payment_rate = cash used + round(discount x r_p) + round(write-off x r_p)``
 
-    Positive is a gain (more payment currency received than the document was worth when
-    issued). ``at_issue_rate`` is None when no rate was known on the issue date.
+    ``at_issue_rate = round(open x r_i) - round((open - settled) x r_i)``
+
+    ``difference = at_payment_rate - at_issue_rate``
+
+    The cash used is the application's ``source_amount`` (all the cash a part payment
+    gives, to the minor unit); the carrying amount released is the difference of two
+    carrying amounts (:func:`receivables.fx.carrying_amount`), so part payments release
+    exactly what the document was booked at. Positive is a gain. ``at_issue_rate`` is None
+    when no rate was known on the issue date.
+
+    Relation to :class:`receivables.fx.RealisedFx` (what :func:`receivables.fx.realised_fx`
+    reads from the ledger once the applications are posted): the same rule, so the two
+    agree to the minor unit in the functional view when the payment is in the ledger's
+    functional currency, the document carries no booked ``functional_rate`` and the
+    application is dated on the payment date. They differ by design otherwise: this
+    figure is in the payment's currency and knows only the rate table, while ``fx`` states
+    the difference in a view currency at the rates the ledger booked (a document's own
+    ``functional_rate`` first). For the books, use ``fx``.
     """
 
     document_id: str
@@ -571,7 +589,7 @@ class AllocationResult(_Frozen):
     applications: tuple[Application, ...]
     discounts: tuple[DiscountLine, ...] = ()
     write_offs: tuple[WriteOffLine, ...] = ()
-    realised_fx: tuple[RealisedFx, ...] = ()
+    realised_fx: tuple[AllocationFx, ...] = ()
     unapplied: Money
     decisions: tuple[AllocationDecision, ...] = ()
     left_open: tuple[str, ...] = ()
@@ -1472,12 +1490,15 @@ def _application_id(source_id: str, target_id: str, on: date) -> str:
     return f"APP-{digest}"
 
 
-def _realised_fx(state: _State, s: _Settlement) -> RealisedFx | None:
+def _realised_fx(state: _State, s: _Settlement) -> AllocationFx | None:
     quote = s.cand.quote
     if quote is None:
         return None
     settled = s.amount + s.discount + s.write_off
-    at_payment = _to_src(settled, s.cand, state.currency)
+    at_payment = Money.from_minor(s.used_src, state.currency)
+    for part in (s.discount, s.write_off):
+        if part.amount:
+            at_payment += _to_src(part, s.cand, state.currency)
     issue_quote: FxQuote | None = None
     assert state.rates is not None
     try:
@@ -1491,10 +1512,10 @@ def _realised_fx(state: _State, s: _Settlement) -> RealisedFx | None:
         )
     at_issue: Money | None = None
     if issue_quote is not None:
-        with decimal.localcontext() as ctx:
-            ctx.prec = _PRECISION
-            at_issue = Money(settled.amount * issue_quote.rate, state.currency).quantize()
-    return RealisedFx(
+        at_issue = carrying_amount(s.cand.open, issue_quote.rate, state.currency) - (
+            carrying_amount(s.cand.open - settled, issue_quote.rate, state.currency)
+        )
+    return AllocationFx(
         document_id=s.cand.id,
         settled=settled,
         at_payment_rate=at_payment,
@@ -1636,7 +1657,7 @@ def _result(state: _State, payment: Payment | CreditMemo, total: Money) -> Alloc
     applications: list[Application] = []
     discounts: list[DiscountLine] = []
     write_offs: list[WriteOffLine] = []
-    fx: list[RealisedFx] = []
+    fx: list[AllocationFx] = []
     for doc_id in sorted(state.settlements):
         s = state.settlements[doc_id]
         code = s.cand.open.code

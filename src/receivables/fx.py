@@ -121,6 +121,7 @@ __all__ = [
     "View",
     "ViewAmount",
     "amounts_of",
+    "carrying_amount",
     "fx_movement",
     "realised_fx",
     "unrealised_fx",
@@ -251,6 +252,16 @@ class RealisedFx(BaseModel):
     plus the discount and write-off valued at ``discount_rate``. For a refund
     ``carrying_released`` is the credit's carrying amount released and ``settled_value``
     the refund at the spot rate of its date.
+
+    Relation to :class:`receivables.allocation.AllocationFx` (what
+    :func:`~receivables.allocation.allocate` reports before anything is posted): the same
+    rule (cash used plus discount and write-off at the payment's rate, less the carrying
+    amount released, :func:`carrying_amount`), so the two agree to the minor unit in the
+    functional view when the payment is in the functional currency, the document has no
+    booked ``functional_rate`` and the application is dated on the payment date.
+    Otherwise they differ by design: allocation states the difference in the payment's
+    currency from the rate table alone; this one is in the view currency at the booked
+    rates, and is the figure for the books.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -356,6 +367,30 @@ def _times(amount: Decimal, rate: Decimal, code: str) -> Decimal:
     with decimal.localcontext() as ctx:
         ctx.prec = _PREC
         return (amount * rate).quantize(Decimal(1).scaleb(-minor_units(code)), ROUND_HALF_UP)
+
+
+def carrying_amount(open_amount: Money, rate: Decimal, currency: str) -> Money:
+    """The carrying amount of what is open of a document: ``round(open x rate)`` in
+    ``currency``, half up to its minor unit (IAS 21.21-23: the booked rate while the item
+    is open; the closing rate gives the revalued amount).
+
+    What a settlement releases is the difference of two carrying amounts,
+    ``carrying_amount(open before) - carrying_amount(open after)``, never
+    ``round(settled x rate)``: so the releases over a document's life add up to its booked
+    amount exactly, whatever the number of part payments (the rule of this module, also
+    used by :func:`receivables.allocation.allocate` for its
+    :class:`~receivables.allocation.AllocationFx`).
+
+    Examples:
+        >>> from decimal import Decimal
+        >>> rate = Decimal("1.1037")
+        >>> carrying_amount(Money("10.01", "EUR"), rate, "USD")
+        Money('11.05', 'USD')
+        >>> (carrying_amount(Money("10.01", "EUR"), rate, "USD")
+        ...  - carrying_amount(Money("7.06", "EUR"), rate, "USD"))
+        Money('3.26', 'USD')
+    """
+    return Money(_times(open_amount.amount, rate, currency), currency)
 
 
 def _line_of(doc: Document) -> Line:

@@ -20,6 +20,7 @@ from receivables.allocation import (
     allocate,
     suggest_matches,
 )
+from receivables.fx import realised_fx
 from receivables.ledger import Ledger, OpenItem
 from receivables.models import Application, CreditMemo, Invoice, Payment, RemittanceLine
 from receivables.money import FxRate, FxRates, Money
@@ -233,3 +234,50 @@ def test_suggestions_for_unapplied_cash_post_together(
     for r in results:
         ledger = r.apply_to(ledger)
         assert r.outcome in ("fully_applied", "partly_applied", "no_unique_match")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    total=st.integers(min_value=1, max_value=10_000_000),
+    paid=st.integers(min_value=1, max_value=12_000_000),
+    issue_rate=st.decimals(min_value=Decimal("0.5"), max_value=Decimal("2"), places=4),
+    pay_rate=st.decimals(min_value=Decimal("0.5"), max_value=Decimal("2"), places=4),
+    second=st.booleans(),
+)
+def test_allocation_fx_agrees_with_the_ledgers_realised_fx(
+    total: int, paid: int, issue_rate: Decimal, pay_rate: Decimal, second: bool
+) -> None:
+    """A EUR invoice paid in USD (the functional currency), in one or two part payments:
+    the difference allocation reports equals fx.realised_fx on the posted ledger."""
+    day = START + timedelta(days=20)
+    rates = FxRates(
+        rates=[
+            FxRate(base="EUR", quote="USD", on=START, rate=issue_rate),
+            FxRate(base="EUR", quote="USD", on=day, rate=pay_rate),
+        ]
+    )
+    doc = Invoice(
+        id="INV-EU", customer_id="C1", issue_date=START, total=Money.from_minor(total, "EUR")
+    )
+    payments = [
+        Payment(
+            id=f"PAY-{n}",
+            customer_id="C1",
+            received_on=day + timedelta(days=n),
+            amount=Money.from_minor(paid, "USD"),
+        )
+        for n in range(2 if second else 1)
+    ]
+    ledger = Ledger([doc, *payments], functional_currency="USD")
+    policy = AllocationPolicy(steps=("oldest_first",))
+    expected: dict[str, Money | None] = {}
+    for p in payments:
+        items = ledger.open_items(as_of=p.received_on, customer_id="C1", include_credits=False)
+        if not items:
+            break
+        result = allocate(p, items, as_of=p.received_on, rates=rates, policy=policy)
+        for app, fx in zip(result.applications, result.realised_fx, strict=True):
+            expected[app.id] = fx.difference
+        ledger = result.apply_to(ledger)
+    booked = realised_fx(ledger, rates=rates, as_of=day + timedelta(days=5))
+    assert {r.movement_id: r.gain for r in booked} == expected
