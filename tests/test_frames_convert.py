@@ -1,0 +1,105 @@
+"""ledger_to_frame, reductions_to_frame and ledger_from_frame."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+pytest.importorskip("narwhals", reason="the frames extra (narwhals) is not installed")
+pl = pytest.importorskip("polars", reason="polars is not installed")
+
+import narwhals as nw  # noqa: E402
+
+from receivables.frames import (  # noqa: E402
+    FramesError,
+    ledger_from_frame,
+    ledger_to_frame,
+    reductions_to_frame,
+)
+from receivables.ledger import Ledger  # noqa: E402
+from receivables.models import Application, CreditMemo, Invoice, Payment  # noqa: E402
+from receivables.money import Money  # noqa: E402
+from receivables.sample import SAMPLE_AS_OF, sample_ledger  # noqa: E402
+
+
+def small_ledger() -> Ledger:
+    return Ledger(
+        [
+            Invoice(
+                id="I1",
+                customer_id="C1",
+                issue_date=date(2026, 1, 5),
+                terms="NET 30",
+                total="100.00 USD",
+            ),
+            Invoice(id="I2", customer_id="C2", issue_date=date(2026, 1, 6), total="1500 JPY"),
+            CreditMemo(id="CM1", customer_id="C1", issue_date=date(2026, 1, 9), amount="0.125 KWD"),
+            Payment(id="P1", customer_id="C1", received_on=date(2026, 1, 20), amount="60.00 USD"),
+        ]
+    ).apply(
+        [
+            Application(
+                id="A1",
+                source_id="P1",
+                target_id="I1",
+                applied_on=date(2026, 1, 20),
+                amount="60.00 USD",
+            )
+        ]
+    )
+
+
+@pytest.mark.parametrize("backend", ["pandas", "polars", "pyarrow"])
+def test_open_items_frame_holds_signed_minor_units(backend: str) -> None:
+    native = ledger_to_frame(small_ledger(), backend, as_of=date(2026, 1, 31))  # type: ignore[arg-type]
+    rows = list(nw.from_native(native, eager_only=True).iter_rows(named=True))
+    assert [(r["document_id"], r["currency"], r["open_amount"]) for r in rows] == [
+        ("I1", "USD", 4000),
+        ("CM1", "KWD", -125),
+        ("I2", "JPY", 1500),
+    ]
+
+
+def test_the_open_items_frame_has_as_many_rows_as_the_ledger_has_open_items() -> None:
+    frame = ledger_to_frame(sample_ledger(), "polars", as_of=SAMPLE_AS_OF)
+    assert frame.height == len(sample_ledger().open_items(as_of=SAMPLE_AS_OF))
+
+
+def test_reductions_record_both_sides_of_an_application() -> None:
+    rows = reductions_to_frame(small_ledger()).rows()
+    assert rows == [("I1", date(2026, 1, 20), "A1", 6000), ("P1", date(2026, 1, 20), "A1", 6000)]
+
+
+def test_documents_round_trip_through_a_frame() -> None:
+    ledger = small_ledger()
+    applications = pl.DataFrame(
+        {
+            "id": ["A1"],
+            "source_id": ["P1"],
+            "target_id": ["I1"],
+            "applied_on": [date(2026, 1, 20)],
+            "amount": [6000],
+        }
+    )
+    back = ledger_from_frame(ledger_to_frame(ledger, "pandas"), applications=applications)
+    as_of = date(2026, 1, 31)
+    assert {d.id: d.amount for d in back.documents} == {d.id: d.amount for d in ledger.documents}
+    assert back.open_amount("I1", as_of=as_of) == Money("40.00", "USD")
+    assert back.document("I1").due == date(2026, 2, 4)
+
+
+def test_an_unknown_kind_is_refused_with_the_document_id() -> None:
+    frame = ledger_to_frame(small_ledger(), "polars").with_columns(kind=pl.lit("proforma"))
+    with pytest.raises(FramesError, match="document I1: kind 'proforma'"):
+        ledger_from_frame(frame)
+
+
+def test_an_unknown_backend_is_refused() -> None:
+    with pytest.raises(FramesError, match="backend"):
+        ledger_to_frame(small_ledger(), "excel")  # type: ignore[arg-type]
+
+
+def test_something_that_is_not_a_frame_is_refused() -> None:
+    with pytest.raises(FramesError, match="not a dataframe"):
+        ledger_from_frame([1, 2, 3])
