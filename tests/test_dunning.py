@@ -187,6 +187,22 @@ def test_pending_promise_to_pay_holds_dunning() -> None:
     assert "PTP-1 pending (pay by 2026-02-28)" in run.skips[0].detail
 
 
+def test_promise_without_documents_holds_only_the_debits_in_its_currency() -> None:
+    """A pending promise of 500.00 EUR naming no document holds INV-1 (EUR) but not INV-2
+    (300.00 USD): the USD invoice is dunned, as collections and the promise's own
+    evaluation (which counts only EUR cash) read the promise."""
+    p = promise(date(2026, 2, 28)).model_copy(update={"document_ids": ()})
+    ledger = ledger_of(inv("INV-1", "500.00 EUR"), inv("INV-2", "300.00 USD")).with_records(
+        promises=[p]
+    )
+    run = run_at(ledger, date(2026, 2, 20))
+    assert [(s.document_id, s.reason) for s in run.skips] == [("INV-1", "promise_to_pay")]
+    (proposal,) = run.proposals
+    assert [(i.document_id, i.dunned_amount) for i in proposal.items] == [
+        ("INV-2", M("300.00 USD"))
+    ]
+
+
 def test_broken_promise_resumes_dunning_and_is_named() -> None:
     ledger = ledger_of(inv("INV-1", "500.00 EUR")).with_records(
         promises=[promise(date(2026, 2, 15))]

@@ -40,7 +40,7 @@ from typing import Final, Literal, Self
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from receivables.disputes import CollectableSplitItem, collectable_split
+from receivables.disputes import collectable_split
 from receivables.errors import CurrencyMismatch, ReceivablesError
 from receivables.forecast import CashForecast
 from receivables.ledger import Ledger
@@ -81,6 +81,7 @@ __all__ = [
     "evaluate_promises",
     "last_contact",
     "next_actions_due",
+    "promise_documents",
     "suggest_target",
     "target_progress",
     "worklist",
@@ -245,15 +246,38 @@ class PromiseEvaluation(_Frozen):
     reason: str
 
 
-def _promise_scope(promise: PromiseToPay, ledger: Ledger) -> list[str]:
+def promise_documents(promise: PromiseToPay, ledger: Ledger) -> tuple[str, ...]:
+    """The documents a promise to pay covers, sorted: those it names, or, when it names
+    none, every invoice and debit memo of its customer **in the promise's currency** (a
+    promise of an amount in EUR says nothing about USD invoices, and cash applied to them
+    cannot count toward it).
+
+    One rule for every reader of promises: :func:`evaluate_promise` counts the cash applied
+    to these documents, :func:`collectable_items` sets them aside while the promise runs,
+    and :func:`receivables.dunning.dunning_run` holds their dunning.
+
+    Examples:
+        >>> from receivables.models import Invoice, PromiseToPay
+        >>> ledger = Ledger([
+        ...     Invoice(id="I1", customer_id="C1", issue_date=date(2026, 1, 5),
+        ...             total="500.00 EUR"),
+        ...     Invoice(id="I2", customer_id="C1", issue_date=date(2026, 1, 6),
+        ...             total="300.00 USD")])
+        >>> p = PromiseToPay(id="P1", customer_id="C1", amount="500.00 EUR",
+        ...                  promised_on=date(2026, 2, 1), pay_by=date(2026, 2, 10))
+        >>> promise_documents(p, ledger)
+        ('I1',)
+    """
     if promise.document_ids:
-        return sorted(promise.document_ids)
-    return sorted(
-        d.id
-        for d in ledger.documents
-        if isinstance(d, (Invoice, DebitMemo))
-        and d.customer_id == promise.customer_id
-        and d.amount.code == promise.amount.code
+        return tuple(sorted(set(promise.document_ids)))
+    return tuple(
+        sorted(
+            d.id
+            for d in ledger.documents
+            if isinstance(d, (Invoice, DebitMemo))
+            and d.customer_id == promise.customer_id
+            and d.amount.code == promise.amount.code
+        )
     )
 
 
@@ -285,7 +309,7 @@ def _evaluate(
     window_end = min(as_of, deadline)
     used = [
         a
-        for doc_id in _promise_scope(promise, ledger)
+        for doc_id in promise_documents(promise, ledger)
         for a in cash.get(doc_id, ())
         if promise.promised_on <= a.applied_on <= window_end
     ]
@@ -668,27 +692,13 @@ class CollectableItem(_Frozen):
     reasons: tuple[str, ...] = ()
 
 
-def _running_promises(
-    ledger: Ledger,
-    *,
-    as_of: date,
-    grace_days: int,
-    items: Sequence[CollectableSplitItem],
-) -> dict[str, list[str]]:
+def _running_promises(ledger: Ledger, *, as_of: date, grace_days: int) -> dict[str, list[str]]:
     """Document id -> ids of promises whose window (promised_on..pay_by+grace) holds as_of."""
     by_doc: dict[str, list[str]] = defaultdict(list)
     for p in ledger.promises:
         if not p.promised_on <= as_of <= p.pay_by + timedelta(days=grace_days):
             continue
-        if p.document_ids:
-            covered = p.document_ids
-        else:
-            covered = tuple(
-                i.document_id
-                for i in items
-                if i.customer_id == p.customer_id and i.open.code == p.amount.code
-            )
-        for doc_id in covered:
+        for doc_id in promise_documents(p, ledger):
             by_doc[doc_id].append(p.id)
     return by_doc
 
@@ -718,7 +728,7 @@ def collectable_items(
     """
     _check_grace(promise_grace_days)
     split = collectable_split(ledger, as_of=as_of).items
-    running = _running_promises(ledger, as_of=as_of, grace_days=promise_grace_days, items=split)
+    running = _running_promises(ledger, as_of=as_of, grace_days=promise_grace_days)
     out: list[CollectableItem] = []
     for item in split:
         zero = Money.zero(item.open.code)

@@ -19,7 +19,9 @@ Rules (each one is a reason code in the result):
 * the disputed part of an item is never dunned (``ledger.disputed_amount``);
 * an item under a promise to pay that is pending or kept is not dunned; a broken promise
   (``pay_by`` passed and less than the promised amount applied to its documents by then,
-  read from the ledger's applications) resumes dunning;
+  read from the ledger's applications) resumes dunning. A promise covers the documents
+  :func:`~receivables.collections.promise_documents` names (without document ids: the
+  customer's debits in the promise's currency);
 * a customer with ``dunning_block`` gets nothing; a notice whose overdue total is under
   the stage's minimum (per currency) is not proposed.
 
@@ -49,11 +51,11 @@ from typing import Final, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from receivables.collections import PromiseStatus, evaluate_promise
+from receivables.collections import PromiseStatus, evaluate_promise, promise_documents
 from receivables.errors import ReceivablesError
 from receivables.interest import LatePaymentLaw, ReferenceRates, late_payment_interest
 from receivables.ledger import Ledger, OpenItem
-from receivables.models import DebitMemo, DebitReason, Invoice, PromiseToPay
+from receivables.models import DebitMemo, DebitReason, PromiseToPay
 from receivables.money import Money
 
 __all__ = [
@@ -413,21 +415,6 @@ class DunningHistory(BaseModel):
     def with_records(self, records: Iterable[NoticeRecord]) -> DunningHistory:
         """A new history with ``records`` added."""
         return DunningHistory(records=(*self.records, *records))
-
-
-# --------------------------------------------------------------------------------------
-# Promises
-# --------------------------------------------------------------------------------------
-
-
-def _promise_documents(ledger: Ledger, promise: PromiseToPay) -> set[str]:
-    if promise.document_ids:
-        return set(promise.document_ids)
-    return {
-        d.id
-        for d in ledger.documents
-        if d.customer_id == promise.customer_id and isinstance(d, (Invoice, DebitMemo))
-    }
 
 
 # --------------------------------------------------------------------------------------
@@ -885,7 +872,7 @@ def _propose(
         if status in (PromiseStatus.BROKEN, PromiseStatus.PARTLY_KEPT):
             broken.append(promise.id)
             continue
-        for doc_id in sorted(_promise_documents(ledger, promise)):
+        for doc_id in promise_documents(promise, ledger):
             protected.setdefault(
                 doc_id, f"promise {promise.id} {status.value} (pay by {promise.pay_by.isoformat()})"
             )
