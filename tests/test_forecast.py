@@ -319,6 +319,16 @@ def test_negative_promise_grace_is_refused() -> None:
         forecast(build([]), as_of=D(2026, 3, 1), horizon=1, currency="USD", promise_grace_days=-1)
 
 
+@pytest.mark.parametrize("grace", [1.5, Decimal("2"), "3", True])
+def test_promise_grace_must_be_a_whole_number_of_days(grace: int) -> None:
+    """The rule collections applies to the same grace days (collections.evaluate_promise):
+    1.5 days would silently stretch a promise's window; a string or a bool is no count."""
+    with pytest.raises(ForecastError, match=r"promise_grace_days: .* whole number of days"):
+        forecast(
+            build([]), as_of=D(2026, 3, 1), horizon=1, currency="USD", promise_grace_days=grace
+        )
+
+
 def test_profile_policy_refuses_nonsense() -> None:
     with pytest.raises(ValueError, match="credibility_k"):
         ProfilePolicy(credibility_k=Decimal(0))

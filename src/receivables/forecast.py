@@ -823,9 +823,14 @@ def forecast(
     """
     name = _check_period(period)
     _check_horizon(horizon)
-    if isinstance(promise_grace_days, bool) or promise_grace_days < 0:
+    if (
+        isinstance(promise_grace_days, bool)
+        or not isinstance(promise_grace_days, int)
+        or promise_grace_days < 0
+    ):
         raise ForecastError(
-            f"promise_grace_days: {promise_grace_days!r} must be zero or more",
+            f"promise_grace_days: {promise_grace_days!r} must be a whole number of days,"
+            " zero or more",
             field="promise_grace_days",
         )
     policy = policy or ProfilePolicy()
