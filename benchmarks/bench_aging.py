@@ -3,7 +3,9 @@
 Part 1 ages N open items (``OpenItem`` over ``Invoice`` models) with ``age()`` and, in the
 same run, a plain-Python loop over ``(customer, due date, amount)`` tuples doing the same
 bucketing (days past due, bisect into the standard buckets, Decimal sums per customer and
-bucket). It prints items per second and the ratio; the target is within 3x.
+bucket). It prints items per second and the ratio; the target is within 3x for the default
+call ``age(items, as_of=...)``. Its drill-down rows are built on first read of
+``report.documents``, timed on its own as ``age().documents``.
 
 Part 2 builds a ledger of D documents (invoices and payments) and 2D applications and ages
 it as of a past date (so the ledger must ignore later applications), with the time to build
@@ -85,20 +87,27 @@ def part_one(n: int) -> None:
     repeat = 3 if n <= 200_000 else 1
     base = timed(lambda: baseline(rows, AS_OF), repeat)
     summary = timed(lambda: age(items, as_of=AS_OF, detail=False), repeat)
-    full = timed(lambda: age(items, as_of=AS_OF), repeat)
+    default = timed(lambda: age(items, as_of=AS_OF), repeat)
+    drilled = timed(lambda: age(items, as_of=AS_OF).documents, repeat)
     report = age(items, as_of=AS_OF, detail=False)
     expected = sum((a for a in baseline(rows, AS_OF).values()), Decimal(0))
     assert report.total().total.amount == expected, "aging and baseline disagree"
-    print(f"\n{n:,} open items (best of {repeat})")
-    print(f"  tuple loop            {base:8.3f} s  {n / base:>12,.0f} items/s")
+    print(f"\n{n:,} open items, {CUSTOMERS:,} customers (best of {repeat})")
+    print(f"  tuple loop                  {base:8.3f} s  {n / base:>12,.0f} items/s")
     print(
-        f"  age(detail=False)     {summary:8.3f} s  {n / summary:>12,.0f} items/s"
+        f"  age(detail=False)           {summary:8.3f} s  {n / summary:>12,.0f} items/s"
         f"  ratio {summary / base:5.2f}x"
     )
     print(
-        f"  age(detail=True)      {full:8.3f} s  {n / full:>12,.0f} items/s"
-        f"  ratio {full / base:5.2f}x  (one AgingRow model per document)"
+        f"  age() (the default call)    {default:8.3f} s  {n / default:>12,.0f} items/s"
+        f"  ratio {default / base:5.2f}x  (rows built on first read)"
     )
+    print(
+        f"  age().documents             {drilled:8.3f} s  {n / drilled:>12,.0f} items/s"
+        f"  ratio {drilled / base:5.2f}x  (one AgingRow model per document)"
+    )
+    verdict = "met" if default / base <= 3 else "NOT met"
+    print(f"  target within 3x of the tuple loop for age(): {verdict}")
 
 
 def history(n_docs: int) -> tuple[list[Invoice | Payment], list[Application]]:
@@ -158,27 +167,36 @@ def part_two(n_docs: int) -> None:
     start = time.perf_counter()
     detailed = age(ledger, as_of=past)
     full = time.perf_counter() - start
+    start = time.perf_counter()
+    drilled = len(age(ledger, as_of=past).documents)
+    with_rows = time.perf_counter() - start
     balance = ledger.balances(as_of=past)["USD"]
     assert report.total().total == balance, "aging total differs from the ledger balance"
     assert detailed.total().total == balance
+    assert drilled == len(items)
     tracemalloc.start()
     age(ledger, as_of=past, detail=False)
     _, peak_summary = tracemalloc.get_traced_memory()
     tracemalloc.reset_peak()
     age(ledger, as_of=past)
     _, peak_full = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    len(age(ledger, as_of=past).documents)
+    _, peak_rows = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    mib_summary, mib_full = peak_summary / 2**20, peak_full / 2**20
+    mib_summary, mib_full, mib_rows = peak_summary / 2**20, peak_full / 2**20, peak_rows / 2**20
     print(f"\nHistorical aging: {n_docs:,} documents, {len(ledger.movements):,} applications")
     print(f"  generate models (model_construct)      {generated:8.2f} s")
     print(f"  build Ledger (checks every movement)   {built:8.2f} s")
     print(f"  ledger.open_items(as_of={past})  {open_time:8.2f} s  ({len(items):,} open)")
     print(f"  age(ledger, as_of=past, detail=False)  {summary:8.2f} s  peak {mib_summary:8.1f} MiB")
     print(f"  age(ledger, as_of=past)                {full:8.2f} s  peak {mib_full:8.1f} MiB")
+    print(f"  age(ledger, as_of=past).documents      {with_rows:8.2f} s  peak {mib_rows:8.1f} MiB")
     verdict = {True: "met", False: "NOT met"}
     print(
         f"  target under 10 s: {verdict[summary < 10]} without rows,"
-        f" {verdict[full < 10]} with one row per document"
+        f" {verdict[full < 10]} for the default call,"
+        f" {verdict[with_rows < 10]} with every row built"
     )
 
 

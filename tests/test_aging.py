@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from receivables.aging import (
     AgingError,
     AgingReport,
+    AgingRow,
     Bucket,
     Buckets,
     IncompatibleReports,
@@ -19,7 +22,7 @@ from receivables.aging import (
     merge,
 )
 from receivables.errors import MissingRate
-from receivables.ledger import Ledger
+from receivables.ledger import Ledger, OpenItem
 from receivables.models import (
     Application,
     CreditMemo,
@@ -522,6 +525,88 @@ def test_report_round_trips_through_json_with_amounts_as_strings() -> None:
     assert '"amount":"345.16"' in text
     assert AgingReport.model_validate_json(text) == report
     assert json.loads(text)["documents"][0]["document_id"] == "E1"
+
+
+def fresh_report() -> AgingReport:
+    return age(multi_currency_ledger(), as_of=AS_OF, currency="USD", rates=RATES)
+
+
+def validated_report() -> AgingReport:
+    return AgingReport.model_validate_json(fresh_report().model_dump_json())
+
+
+def test_rows_are_built_on_first_read_and_then_kept() -> None:
+    report = fresh_report()
+    assert "documents" not in vars(report)
+    rows = report.documents
+    assert [r.document_id for r in rows] == ["E1", "E2", "J1", "U1"]
+    assert report.documents is rows
+    assert rows == validated_report().documents
+
+
+def test_report_with_rows_pending_dumps_compares_and_hashes_like_one_with_rows() -> None:
+    expected = validated_report()
+    assert fresh_report().model_dump() == expected.model_dump()
+    assert fresh_report().model_dump_json() == expected.model_dump_json()
+    assert fresh_report() == expected
+    assert expected == fresh_report()
+    assert fresh_report() == fresh_report()
+    assert hash(fresh_report()) == hash(expected)
+    assert repr(fresh_report()) == repr(expected)
+    assert dict(fresh_report()) == dict(expected)
+
+
+def test_report_with_rows_pending_copies_and_pickles_with_its_rows() -> None:
+    expected = validated_report()
+    assert copy.copy(fresh_report()) == expected
+    assert copy.deepcopy(fresh_report()) == expected
+    assert fresh_report().model_copy().documents == expected.documents
+    assert pickle.loads(pickle.dumps(fresh_report())) == expected
+    assert fresh_report().model_copy(update={"documents": ()}).documents == ()
+
+
+def test_report_inside_another_model_dumps_its_rows() -> None:
+    class Pack(BaseModel):
+        report: AgingReport
+
+    data = json.loads(Pack(report=fresh_report()).model_dump_json())
+    assert [r["document_id"] for r in data["report"]["documents"]] == ["E1", "E2", "J1", "U1"]
+
+
+def test_lazy_rows_keep_the_json_schema_of_the_model() -> None:
+    schema = AgingReport.model_json_schema(mode="serialization")
+    assert schema["properties"]["documents"]["items"] == {"$ref": "#/$defs/AgingRow"}
+    assert schema == AgingReport.model_json_schema(mode="validation")
+
+
+def test_copy_of_a_built_row_leaves_the_other_rows_fields_set_alone() -> None:
+    first, second = fresh_report().documents[:2]
+    changed = first.model_copy(update={"days": 99})
+    assert changed.days == 99
+    assert second.model_fields_set == set(AgingRow.model_fields)
+    assert first.model_fields_set == set(AgingRow.model_fields)
+
+
+def test_disputed_parts_are_the_ledgers_disputed_amounts() -> None:
+    """Each debit row's disputed part is Ledger.disputed_amount on as_of (capped at open)."""
+    from receivables.sample import SAMPLE_AS_OF, sample_ledger
+
+    ledger = sample_ledger()
+    for as_of in (SAMPLE_AS_OF, SAMPLE_AS_OF - timedelta(days=60)):
+        rows = age(ledger, as_of=as_of).documents
+        assert any(r.disputed.amount for r in rows)
+        for r in rows:
+            if not r.is_credit:
+                assert r.disputed == ledger.disputed_amount(r.document_id, as_of=as_of)
+
+
+def test_open_item_without_a_customer_is_a_clear_error() -> None:
+    cash = Payment.model_construct(
+        id="PAY-X", customer_id=None, received_on=D(2026, 6, 1), amount=A("5.00 USD")
+    )
+    item = OpenItem(cash, A("-5.00 USD"), A("-5.00 USD"))
+    with pytest.raises(AgingError, match="PAY-X: customer_id"):
+        age([item], as_of=AS_OF)
 
 
 def test_to_rows_gives_one_plain_dict_per_line_with_bucket_columns() -> None:

@@ -42,14 +42,22 @@ import decimal
 import html
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import Final, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Final, Literal, Self, TypeVar
 
 import moneyed
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from receivables.errors import MissingRate, ReceivablesError
 from receivables.ledger import Ledger, OpenItem, document_date
@@ -386,6 +394,17 @@ class AgingLine(BaseModel):
         raise AgingError(f"no bucket {label!r} in this report", field="label")
 
 
+_Func = TypeVar("_Func", bound=Callable[..., object])
+
+
+def _no_return_schema(func: _Func) -> _Func:
+    """Hide a serializer's return annotation from pydantic, which then describes the output
+    with the model's own schema (``model_json_schema(mode="serialization")`` unchanged)
+    instead of the schema of the annotated type."""
+    func.__annotations__.pop("return", None)
+    return func
+
+
 class AgingReport(BaseModel):
     """An aging as of a date: totals, lines per customer and group, and document rows.
 
@@ -393,6 +412,12 @@ class AgingReport(BaseModel):
     ``currency``). Each total equals the sum of the document rows' ``reported_open``, and
     without revaluation the ledger's open balance in that currency on ``as_of``.
     ``documents`` is empty when the report was built with ``detail=False``.
+
+    A report from :func:`age` builds its ``documents`` on first read (one model per open
+    document costs several times the bucketing itself). Reading the field, dumping the
+    report (also inside another model), comparing, hashing, copying, pickling, printing
+    or iterating it builds them first, so the report behaves exactly like one validated
+    with its rows; only ``vars(report)`` shows the difference before the first read.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -409,6 +434,74 @@ class AgingReport(BaseModel):
     customers: tuple[AgingLine, ...] = ()
     documents: tuple[AgingRow, ...] = ()
     detail: bool = True
+
+    _pending: _PendingRows | None = PrivateAttr(default=None)
+
+    @classmethod
+    def _with_pending_rows(cls, report: AgingReport, pending: _PendingRows) -> AgingReport:
+        """``report`` (built with no rows) with its rows left to build on first read."""
+        del report.__dict__["documents"]
+        private = report.__pydantic_private__
+        assert private is not None
+        private["_pending"] = pending
+        return report
+
+    def _materialise(self) -> None:
+        """Build the pending rows into ``documents``, once."""
+        private = self.__pydantic_private__
+        pending = private.get("_pending") if private else None
+        if pending is None:
+            return
+        if "documents" not in self.__dict__:
+            # a new __dict__ with the fields in their declared order, as serialisation
+            # follows it; swapped in whole, so a concurrent reader sees the old or the new
+            rows = pending.build()
+            fields = {
+                name: rows if name == "documents" else self.__dict__[name]
+                for name in type(self).model_fields
+            }
+            object.__setattr__(self, "__dict__", fields)
+        assert private is not None
+        private["_pending"] = None
+
+    if not TYPE_CHECKING:
+        # Only reached for attributes missing from __dict__: the pending rows. Hidden from
+        # mypy, which so keeps seeing `documents` as the declared field.
+        def __getattr__(self, name: str) -> object:
+            if name == "documents" and "documents" not in self.__dict__:
+                self._materialise()
+                if "documents" in self.__dict__:
+                    return self.__dict__["documents"]
+            return super().__getattr__(name)
+
+    @model_serializer(mode="wrap")
+    @_no_return_schema
+    def _serialize_with_rows(self, handler: SerializerFunctionWrapHandler) -> object:
+        self._materialise()
+        return handler(self)
+
+    def __eq__(self, other: object) -> bool:
+        self._materialise()
+        if isinstance(other, AgingReport):
+            other._materialise()
+        return super().__eq__(other)
+
+    def __hash__(self) -> int:
+        # the hash pydantic gives a frozen model: of the tuple of field values
+        self._materialise()
+        return hash(tuple(self.__dict__[name] for name in type(self).model_fields))
+
+    def __repr_args__(self) -> Iterable[tuple[str | None, object]]:
+        self._materialise()
+        return super().__repr_args__()
+
+    def __iter__(self) -> Generator[tuple[str, object], None, None]:
+        self._materialise()
+        yield from super().__iter__()
+
+    def __getstate__(self) -> dict[object, object]:
+        self._materialise()
+        return super().__getstate__()
 
     def total(self, currency: str | None = None) -> AgingLine:
         """The total line in ``currency`` (the only one when the report has one currency)."""
@@ -592,7 +685,7 @@ def _empty_line(
     currency: str,
     buckets: Buckets,
 ) -> AgingLine:
-    return _line(level, key, name, currency, buckets, _Acc(len(buckets.bands)))
+    return _line(level, key, name, currency, buckets.labels, _Acc(len(buckets.bands)))
 
 
 def _line(
@@ -600,63 +693,86 @@ def _line(
     key: str,
     name: str | None,
     currency: str,
-    buckets: Buckets,
+    labels: tuple[str, ...],
     acc: _Acc,
 ) -> AgingLine:
     # Built without validation (_build): every amount is a sum of amounts already
     # quantised to this currency and re-quantised by _money; lines are built per customer,
     # group and currency, thousands per report.
-    n = len(buckets.bands)
-    bucketed = sum(acc.open[:n], Decimal(0))
+    n = len(labels)
+    opens = acc.open
+    counts = acc.counts
+    disputed_parts = acc.disputed
+    promised_parts = acc.promised
+    zero = _zero(currency)
+    bucketed = sum(opens[:n], _ZERO)
     totals: list[BucketTotal] = []
-    for i, label in enumerate(buckets.labels):
-        amount = acc.open[i]
-        disputed = acc.disputed.get(i, _ZERO)
+    for i in range(n):
+        amount = opens[i]
         open_money = _money(amount, currency)
+        disputed = disputed_parts.get(i)
+        promised = promised_parts.get(i)
         totals.append(
             _build(
                 BucketTotal,
-                label=label,
-                open=open_money,
-                disputed=_money(disputed, currency),
-                promised=_money(acc.promised.get(i, _ZERO), currency),
-                collectable=_money(amount - disputed, currency) if disputed else open_money,
-                items=acc.counts[i],
-                percent=(amount * _HUNDRED / bucketed).quantize(_PERCENT, ROUND_HALF_UP)
-                if bucketed
-                else None,
+                {
+                    "label": labels[i],
+                    "open": open_money,
+                    "disputed": _money(disputed, currency) if disputed else zero,
+                    "promised": _money(promised, currency) if promised else zero,
+                    "collectable": _money(amount - disputed, currency) if disputed else open_money,
+                    "items": counts[i],
+                    "percent": (amount * _HUNDRED / bucketed).quantize(_PERCENT, ROUND_HALF_UP)
+                    if bucketed
+                    else None,
+                },
             )
         )
-    disputed_all = sum(acc.disputed.values(), _ZERO)
+    disputed_all = sum(disputed_parts.values(), _ZERO)
     return _build(
         AgingLine,
-        level=level,
-        key=key,
-        name=name,
-        currency=currency,
-        buckets=tuple(totals),
-        credits=_money(acc.open[n], currency),
-        total=_money(bucketed + acc.open[n], currency),
-        disputed=_money(disputed_all, currency),
-        promised=_money(sum(acc.promised.values(), _ZERO), currency),
-        collectable=_money(bucketed - disputed_all, currency),
+        {
+            "level": level,
+            "key": key,
+            "name": name,
+            "currency": currency,
+            "buckets": tuple(totals),
+            "credits": _money(opens[n], currency),
+            "total": _money(bucketed + opens[n], currency),
+            "disputed": _money(disputed_all, currency) if disputed_all else zero,
+            "promised": _money(sum(promised_parts.values(), _ZERO), currency)
+            if promised_parts
+            else zero,
+            "collectable": _money(bucketed - disputed_all, currency),
+        },
     )
 
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
 
-def _build(cls: type[_Model], **values: object) -> _Model:
+def _build(cls: type[_Model], values: dict[str, object]) -> _Model:
     """``cls.model_construct(**values)`` for this module's own models, without its per-field
     loop: every field is given (no defaults to fill), there are no aliases, extras or
-    private attributes. Only for values this module computed from validated documents.
-    tests/test_aging.py checks that the result equals a validated model."""
+    private attributes, and ``values`` (in field order) becomes the model's ``__dict__``.
+    Only for values this module computed from validated documents.
+
+    The models of one class share one ``__pydantic_fields_set__`` (every field is set),
+    as a set per row or line would cost more memory than the values themselves; pydantic
+    copies it before changing it (``model_copy(update=...)``) and frozen models never
+    change it otherwise. tests/test_aging.py checks that every model so built equals the
+    model validated from its own dump, and that a copy leaves the shared set alone."""
     model = cls.__new__(cls)
     object.__setattr__(model, "__dict__", values)
-    object.__setattr__(model, "__pydantic_fields_set__", set(values))
+    object.__setattr__(model, "__pydantic_fields_set__", _all_fields(cls))
     object.__setattr__(model, "__pydantic_extra__", None)
     object.__setattr__(model, "__pydantic_private__", None)
     return model
+
+
+@lru_cache(maxsize=8)
+def _all_fields(cls: type[BaseModel]) -> set[str]:
+    return set(cls.model_fields)
 
 
 @lru_cache(maxsize=256)
@@ -677,31 +793,36 @@ def _money(amount: Decimal, code: str) -> Money:
     """
     if not amount:
         return _zero(code)
-    money = Money.__new__(Money)
-    moneyed.Money.__init__(
-        money, amount.quantize(_exponent(code), rounding=ROUND_HALF_UP), currency_of(code)
-    )
+    money = _new_money(Money)
+    _init_money(money, amount.quantize(_exponent(code), rounding=ROUND_HALF_UP), currency_of(code))
     return money
 
 
+_new_money = Money.__new__
+_init_money = moneyed.Money.__init__
+
+
 def _add_into(target: _Acc, source: _Acc) -> None:
+    t_open, t_counts = target.open, target.counts
+    s_counts = source.counts
     for i, v in enumerate(source.open):
-        target.open[i] += v
-        target.counts[i] += source.counts[i]
+        t_open[i] += v
+        t_counts[i] += s_counts[i]
     for i, v in source.disputed.items():
-        target.disputed[i] = target.disputed.get(i, Decimal(0)) + v
+        target.disputed[i] = target.disputed.get(i, _ZERO) + v
     for i, v in source.promised.items():
-        target.promised[i] = target.promised.get(i, Decimal(0)) + v
+        target.promised[i] = target.promised.get(i, _ZERO) + v
 
 
 def _lines(
     accs: Mapping[tuple[str, str], _Acc], buckets: Buckets, ctx: _Context
 ) -> tuple[tuple[AgingLine, ...], tuple[AgingLine, ...], tuple[AgingLine, ...]]:
     n = len(buckets.bands)
+    labels = buckets.labels
     members: dict[tuple[str, str], list[tuple[str, _Acc, AgingLine]]] = {}
     customers: list[AgingLine] = []
     for (customer_id, currency), acc in sorted(accs.items()):
-        line = _line("customer", customer_id, ctx.name_of(customer_id), currency, buckets, acc)
+        line = _line("customer", customer_id, ctx.name_of(customer_id), currency, labels, acc)
         customers.append(line)
         members.setdefault((ctx.group_of(customer_id), currency), []).append(
             (customer_id, acc, line)
@@ -710,20 +831,148 @@ def _lines(
     group_lines: list[AgingLine] = []
     for (key, currency), group in sorted(members.items()):
         if len(group) == 1 and group[0][0] == key:
-            # a customer on its own is its own group: the same amounts, another level
+            # a customer on its own is its own group: the same amounts, another level (the
+            # line's values are shared: models are frozen)
             acc = group[0][1]
-            group_lines.append(group[0][2].model_copy(update={"level": "group"}))
+            group_lines.append(_build(AgingLine, {**group[0][2].__dict__, "level": "group"}))
         else:
             acc = _Acc(n)
             for _, part, _ in group:
                 _add_into(acc, part)
-            group_lines.append(_line("group", key, ctx.name_of(key), currency, buckets, acc))
+            group_lines.append(_line("group", key, ctx.name_of(key), currency, labels, acc))
         _add_into(totals.setdefault(currency, _Acc(n)), acc)
     total_lines = tuple(
-        _line("total", "*", None, currency, buckets, acc)
-        for currency, acc in sorted(totals.items())
+        _line("total", "*", None, currency, labels, acc) for currency, acc in sorted(totals.items())
     )
     return total_lines, tuple(group_lines), tuple(customers)
+
+
+class _PendingRows:
+    """What a report's drill-down rows are built from, until ``documents`` is first read.
+
+    Holds only values that no caller can change afterwards: the open items (frozen
+    documents and Money) in a list of its own, the group of each customer, the disputed
+    and promised parts per document and the revaluer with the quotes it used. Copies of
+    a report share it (it is never changed), so ``copy``/``deepcopy`` return it as is.
+    """
+
+    __slots__ = (
+        "as_of",
+        "by_due",
+        "currency",
+        "disputed",
+        "entity",
+        "groups",
+        "items",
+        "labels",
+        "promised",
+        "reval",
+        "uppers",
+    )
+
+    def __init__(
+        self,
+        *,
+        items: list[OpenItem],
+        as_of: date,
+        by_due: bool,
+        buckets: Buckets,
+        currency: str | None,
+        entity: str | None,
+        groups: Mapping[str, str],
+        disputed: Mapping[str, Decimal],
+        promised: Mapping[str, Decimal],
+        reval: _Revaluer,
+    ) -> None:
+        self.items = items
+        self.as_of = as_of
+        self.by_due = by_due
+        self.uppers = buckets.upper_edges
+        self.labels = buckets.labels
+        self.currency = currency
+        self.entity = entity
+        self.groups = groups
+        self.disputed = disputed
+        self.promised = promised
+        self.reval = reval
+
+    def __copy__(self) -> Self:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Self:
+        return self
+
+    def build(self) -> tuple[AgingRow, ...]:
+        """One row per open item, sorted by customer, currency, date and id."""
+        as_of, by_due, uppers, labels = self.as_of, self.by_due, self.uppers, self.labels
+        entity, groups, reval = self.entity, self.groups, self.reval
+        disputed_parts, promised_parts = self.disputed, self.promised
+        ages: dict[date, tuple[int, str]] = {}
+        rows: list[AgingRow] = []
+        # the same precision as the bucket sums of age(), so rows and lines agree
+        with decimal.localcontext() as dctx:
+            dctx.prec = 60
+            for item in self.items:
+                doc = item.document
+                open_money = item.open
+                code = open_money.currency.code
+                out = self.currency or code
+                quote = reval.quote(code)
+                if isinstance(doc, (Invoice, DebitMemo)):
+                    is_credit = False
+                    due = doc.due_date
+                    issued = doc.issue_date
+                    start = due if by_due and due is not None else issued
+                    assert due is not None
+                else:
+                    is_credit = True
+                    due = issued = start = document_date(doc)
+                known = ages.get(start)
+                if known is None:
+                    days = (as_of - start).days
+                    known = ages[start] = (days, labels[bisect.bisect_left(uppers, days)])
+                doc_id = doc.id
+                customer_id = item.customer_id
+                dispute = disputed_parts.get(doc_id, _ZERO)
+                promise = promised_parts.get(doc_id, _ZERO)
+                # Built without validation (_build): every value comes from validated
+                # documents or is quantised here, and there is one row per open document.
+                rows.append(
+                    _build(
+                        AgingRow,
+                        {
+                            "document_id": doc_id,
+                            "entity": entity,
+                            "kind": doc.kind,
+                            "customer_id": customer_id,
+                            "group_id": groups.get(customer_id, customer_id),
+                            "issue_date": issued,
+                            "due_date": due,
+                            "days": known[0],
+                            "bucket": known[1],
+                            "is_credit": is_credit,
+                            "currency": code,
+                            "original": item.original,
+                            "open": open_money,
+                            "disputed": _money(dispute, code),
+                            "promised": _money(promise, code),
+                            "reported_currency": out,
+                            "rate": quote.rate if quote is not None else _ONE,
+                            "rate_date": quote.rate_date if quote is not None else None,
+                            "reported_open": open_money
+                            if quote is None
+                            else _money(reval.convert(open_money.amount, quote), out),
+                            "reported_disputed": _money(reval.convert(dispute, quote), out),
+                            "reported_promised": _money(reval.convert(promise, quote), out),
+                        },
+                    )
+                )
+        rows.sort(key=_row_key)
+        return tuple(rows)
+
+
+def _row_key(row: AgingRow) -> tuple[str, str, date, str, str]:
+    return (row.customer_id, row.currency, row.issue_date, row.document_id, row.entity or "")
 
 
 # --------------------------------------------------------------------------------------
@@ -869,7 +1118,8 @@ def age(
         include: document kinds to age (all by default; the total equals the ledger's
             balance only with all kinds).
         entity: a name for the ledger's company, kept on the rows for :func:`merge`.
-        detail: keep one row per document (the drill-down); False keeps only totals.
+        detail: keep one row per document (the drill-down, built on first read of
+            ``report.documents``); False keeps only totals.
         customers: customer records for names and groups when aging plain items.
         disputes: disputes to use instead of the ledger's.
         promises: promises to use instead of the ledger's.
@@ -901,36 +1151,47 @@ def age(
     buckets = buckets if buckets is not None else Buckets.standard()
     if currency is not None:
         currency = Money.zero(currency).code
+    disputed_part: Callable[[str, Decimal], Decimal]
     if isinstance(ledger_or_items, Ledger):
         ledger = ledger_or_items
         items: Iterable[OpenItem] = ledger.open_items(as_of=as_of)
         known_customers = customers if customers is not None else ledger.customers
-        dispute_list = ledger.disputes if disputes is None else disputes
-        promise_list = ledger.promises if promises is None else promises
+        promise_list = tuple(ledger.promises if promises is None else promises)
+        if disputes is None:
+            disputed_ids = {d.document_id for d in ledger.disputes}
+
+            def disputed_part(doc_id: str, open_amount: Decimal) -> Decimal:
+                return ledger.disputed_amount(doc_id, as_of=as_of).amount
+
+        else:
+            disputed_ids, disputed_part = _disputed_parts(disputes, as_of)
     else:
         items = ledger_or_items
         known_customers = customers or {}
-        dispute_list = disputes or ()
-        promise_list = promises or ()
+        promise_list = tuple(promises or ())
+        disputed_ids, disputed_part = _disputed_parts(disputes or (), as_of)
     ctx = _Context(known_customers)
-    disputed_open = _disputed_by_document(dispute_list, as_of)
-    promise_list = tuple(promise_list)
-    promised_ids = {d for p in promise_list for d in p.document_ids}
-    watched = disputed_open.keys() | promised_ids
+    watched = disputed_ids | {d for p in promise_list for d in p.document_ids}
 
     n = len(buckets.bands)
-    uppers = list(buckets.upper_edges)
-    labels = buckets.labels
+    uppers = buckets.upper_edges
     by_due = basis == "due_date"
     netted = credits == "netted"
     reval = _Revaluer(currency, rates, as_of)
-    accs: dict[tuple[str, str], _Acc] = {}
-    rows: list[tuple[OpenItem, int, int, Decimal, FxQuote | None]] = []
-    # (acc, bucket, quote, open) of documents with a dispute or a promise
+    # accumulators per report currency, then per customer: two lookups of interned
+    # strings instead of a tuple key built per item
+    by_out: dict[str, dict[str, _Acc]] = {}
+    kept: list[OpenItem] = []
+    # (acc, bucket, quote, open, due) of debits with a dispute or a promise
     special: dict[str, tuple[_Acc, int, FxQuote | None, Decimal, date]] = {}
-    quotes: dict[str, FxQuote | None] = {}
+    # the bucket of each date an age counts from: ledgers have far fewer dates than items
+    slot_of: dict[date, int] = {}
     bisect_left = bisect.bisect_left
+    convert = reval.convert
     filtered = len(kinds) < len(ALL_KINDS)
+    last_code: str | None = None
+    per_customer: dict[str, _Acc] = {}
+    quote: FxQuote | None = None
     with decimal.localcontext() as dctx:
         dctx.prec = 60
         for item in items:
@@ -939,62 +1200,46 @@ def age(
                 continue
             money = item.open
             code = money.currency.code
-            if code in quotes:
-                quote = quotes[code]
-            else:
-                quote = quotes[code] = reval.quote(code)
+            if code != last_code:
+                last_code = code
+                quote = reval.quote(code)
+                per_customer = by_out.setdefault(currency or code, {})
+            customer_id = doc.customer_id
+            acc = per_customer.get(customer_id)  # type: ignore[arg-type]
+            if acc is None:
+                if customer_id is None:
+                    raise AgingError(
+                        f"{doc.kind} {doc.id}: customer_id: an open item without a customer"
+                        " cannot be aged; match it to a customer first",
+                        document_id=doc.id,
+                        field="customer_id",
+                    )
+                acc = per_customer[customer_id] = _Acc(n)
             amount = money.amount
-            reported = amount if quote is None else reval.convert(amount, quote)
-            due: date | None
             if isinstance(doc, (Invoice, DebitMemo)):
-                is_debit = True
                 due = doc.due_date
                 start = due if by_due and due is not None else doc.issue_date
+                slot = slot_of.get(start)
+                if slot is None:
+                    slot = slot_of[start] = bisect_left(uppers, (as_of - start).days)
+                if watched and doc.id in watched:
+                    special[doc.id] = (acc, slot, quote, amount, due or start)
+            elif netted:
+                start = document_date(doc)
+                slot = slot_of.get(start)
+                if slot is None:
+                    slot = slot_of[start] = bisect_left(uppers, (as_of - start).days)
             else:
-                is_debit = False
-                due = start = document_date(doc)
-            days = (as_of - start).days
-            idx = bisect_left(uppers, days)
-            customer_id = doc.customer_id
-            assert customer_id is not None
-            key = (customer_id, currency or code)
-            acc = accs.get(key)
-            if acc is None:
-                acc = accs[key] = _Acc(n)
-            slot = idx if is_debit or netted else n
-            acc.open[slot] += reported
+                slot = n
+            acc.open[slot] += amount if quote is None else convert(amount, quote)
             acc.counts[slot] += 1
             if detail:
-                rows.append((item, days, idx, reported, quote))
-            if is_debit and doc.id in watched:
-                special[doc.id] = (acc, slot, quote, amount, due or start)
-        disputed, promised = _parts(special, disputed_open, promise_list, as_of, reval)
+                kept.append(item)
+        disputed, promised = _parts(special, disputed_part, promise_list, as_of, reval)
 
+    accs = {(c, out): acc for out, per in by_out.items() for c, acc in per.items()}
     total_lines, group_lines, customer_lines = _lines(accs, buckets, ctx)
-    documents: tuple[AgingRow, ...] = ()
-    if detail:
-        documents = tuple(
-            sorted(
-                (
-                    _row(
-                        item,
-                        days,
-                        labels[idx],
-                        reported,
-                        quote,
-                        currency,
-                        entity,
-                        ctx,
-                        disputed,
-                        promised,
-                        reval,
-                    )
-                    for item, days, idx, reported, quote in rows
-                ),
-                key=_row_key,
-            )
-        )
-    return AgingReport(
+    report = AgingReport(
         as_of=as_of,
         basis=basis,
         buckets=buckets,
@@ -1005,82 +1250,60 @@ def age(
         totals=total_lines,
         groups=group_lines,
         customers=customer_lines,
-        documents=documents,
+        documents=(),
         detail=detail,
     )
+    if not kept:
+        return report
+    pending = _PendingRows(
+        items=kept,
+        as_of=as_of,
+        by_due=by_due,
+        buckets=buckets,
+        currency=currency,
+        entity=entity,
+        groups={c: ctx.group_of(c) for c, _ in accs},
+        disputed=disputed,
+        promised=promised,
+        reval=reval,
+    )
+    return AgingReport._with_pending_rows(report, pending)
+
+
+def _disputed_parts(
+    disputes: Iterable[Dispute], as_of: date
+) -> tuple[set[str], Callable[[str, Decimal], Decimal]]:
+    """The documents under a dispute open on ``as_of``, and the disputed part of each:
+    the open disputes' sum capped at the open amount (as ``Ledger.disputed_amount``)."""
+    open_disputes = _disputed_by_document(disputes, as_of)
+
+    def part(doc_id: str, open_amount: Decimal) -> Decimal:
+        return min(open_disputes.get(doc_id, _ZERO), abs(open_amount))
+
+    return set(open_disputes), part
 
 
 def _parts(
     special: Mapping[str, tuple[_Acc, int, FxQuote | None, Decimal, date]],
-    disputed_open: Mapping[str, Decimal],
+    disputed_part: Callable[[str, Decimal], Decimal],
     promises: Sequence[PromiseToPay],
     as_of: date,
     reval: _Revaluer,
 ) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
     """Disputed and promised parts per document, added to the accumulators (reported)."""
     disputed: dict[str, Decimal] = {}
-    for doc_id, (acc, slot, quote, amount, _) in special.items():
-        part = min(disputed_open.get(doc_id, Decimal(0)), amount)
+    for doc_id, (acc, slot, quote, amount, _) in sorted(special.items()):
+        part = disputed_part(doc_id, amount)
         if part:
             disputed[doc_id] = part
-            acc.disputed[slot] = acc.disputed.get(slot, Decimal(0)) + reval.convert(part, quote)
-    collectable = {d: s[3] - disputed.get(d, Decimal(0)) for d, s in special.items()}
+            acc.disputed[slot] = acc.disputed.get(slot, _ZERO) + reval.convert(part, quote)
+    collectable = {d: s[3] - disputed.get(d, _ZERO) for d, s in special.items()}
     dues = {d: s[4] for d, s in special.items()}
     promised = _promised_by_document(promises, as_of, collectable, dues)
     for doc_id, part in promised.items():
         acc, slot, quote, _, _ = special[doc_id]
-        acc.promised[slot] = acc.promised.get(slot, Decimal(0)) + reval.convert(part, quote)
+        acc.promised[slot] = acc.promised.get(slot, _ZERO) + reval.convert(part, quote)
     return disputed, promised
-
-
-def _row(
-    item: OpenItem,
-    days: int,
-    label: str,
-    reported: Decimal,
-    quote: FxQuote | None,
-    currency: str | None,
-    entity: str | None,
-    ctx: _Context,
-    disputed: Mapping[str, Decimal],
-    promised: Mapping[str, Decimal],
-    reval: _Revaluer,
-) -> AgingRow:
-    doc = item.document
-    code = item.open.code
-    out = currency or code
-    dispute = disputed.get(doc.id, _ZERO)
-    promise = promised.get(doc.id, _ZERO)
-    # Built without validation (_build): every value comes from validated documents or is
-    # quantised here, and there is one row per open document.
-    return _build(
-        AgingRow,
-        document_id=doc.id,
-        entity=entity,
-        kind=doc.kind,
-        customer_id=item.customer_id,
-        group_id=ctx.group_of(item.customer_id),
-        issue_date=item.issue_date,
-        due_date=item.due_date,
-        days=days,
-        bucket=label,
-        is_credit=item.is_credit,
-        currency=code,
-        original=item.original,
-        open=item.open,
-        disputed=_money(dispute, code),
-        promised=_money(promise, code),
-        reported_currency=out,
-        rate=quote.rate if quote is not None else _ONE,
-        rate_date=quote.rate_date if quote is not None else None,
-        reported_open=item.open if quote is None else _money(reported, out),
-        reported_disputed=_money(reval.convert(dispute, quote), out),
-        reported_promised=_money(reval.convert(promise, quote), out),
-    )
-
-
-def _row_key(row: AgingRow) -> tuple[str, str, date, str, str]:
-    return (row.customer_id, row.currency, row.issue_date, row.document_id, row.entity or "")
 
 
 # --------------------------------------------------------------------------------------

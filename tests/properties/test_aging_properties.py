@@ -107,6 +107,20 @@ def test_shuffling_the_input_never_changes_the_report(
     assert age(rebuilt, as_of=as_of) == age(ledger, as_of=as_of)
 
 
+@settings(max_examples=40, deadline=None)
+@given(ledger=ledgers(currency="EUR"), as_of=as_of_dates, revalue=st.booleans())
+def test_report_equals_its_json_round_trip_before_and_after_reading_the_rows(
+    ledger: Ledger, as_of: date, revalue: bool
+) -> None:
+    kw: dict[str, object] = {"currency": "USD", "rates": RATES} if revalue else {}
+    text = age(ledger, as_of=as_of, **kw).model_dump_json()  # type: ignore[arg-type]
+    restored = AgingReport.model_validate_json(text)
+    fresh = age(ledger, as_of=as_of, **kw)  # type: ignore[arg-type]
+    assert fresh == restored
+    assert fresh.documents == restored.documents
+    assert age(ledger, as_of=as_of, **kw).model_dump_json() == text  # type: ignore[arg-type]
+
+
 def entity_report(ledger: Ledger, entity: str, currency: str | None) -> AgingReport:
     return age(ledger, as_of=START + timedelta(days=150), entity=entity, currency=currency,
                rates=RATES)  # fmt: skip
