@@ -72,27 +72,69 @@ def epoch_day(day: date) -> int:
     return (day - _EPOCH).days
 
 
-def epoch_day_expr(column: str, frame: Frame) -> nw.Expr:
-    """Days since 1970-01-01 of a date column, as Int64.
+_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+_CASTS_TIMESTAMPS = (nw.Implementation.PANDAS, *_INT_CASTS_DATES)
 
-    Polars and Arrow store dates as day numbers, so a cast is exact and free; elsewhere the
-    civil date is turned into a day number with integer arithmetic (H. Hinnant,
-    "chrono-Compatible Low-Level Date Algorithms", 2013, ``days_from_civil``), which
-    every engine can run and which does not depend on the timestamp unit.
+
+def with_epoch_days(frame: Frame, columns: Mapping[str, str]) -> Frame:
+    """Add, for each ``out: column``, the days since 1970-01-01 of a date column (Int64).
+
+    Polars and Arrow store dates as day numbers, and pandas, Polars and Arrow timestamps as
+    counts of their unit, so a cast (and a floor division) is exact and cheap there.
+    Elsewhere the civil date is turned into a day number with integer arithmetic
+    (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms", 2013,
+    ``days_from_civil``), which every engine can run; the year, month and day are
+    materialised first so that engines without common-subexpression elimination read
+    each once.
     """
-    col = nw.col(column)
-    if frame.implementation in _INT_CASTS_DATES and dtypes(frame)[column] == nw.Date:
-        return col.cast(nw.Int32).cast(nw.Int64)
-    year = col.dt.year().cast(nw.Int64)
-    month = col.dt.month().cast(nw.Int64)
-    day = col.dt.day().cast(nw.Int64)
-    before_march = (month <= 2).cast(nw.Int64)
-    y = year - before_march
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
+    types = dtypes(frame)
+    direct: dict[str, nw.Expr] = {}
+    civil: dict[str, str] = {}
+    for out, column in columns.items():
+        dtype = types[column]
+        col = nw.col(column)
+        if frame.implementation in _INT_CASTS_DATES and dtype == nw.Date:
+            direct[out] = col.cast(nw.Int32).cast(nw.Int64)
+        elif (
+            frame.implementation in _CASTS_TIMESTAMPS
+            and isinstance(dtype, nw.Datetime)
+            and dtype.time_zone is None
+            and dtype.time_unit in _PER_DAY
+        ):
+            direct[out] = col.cast(nw.Int64) // _PER_DAY[dtype.time_unit]
+        else:
+            civil[out] = column
+    if direct:
+        frame = frame.with_columns(**direct)
+    if not civil:
+        return frame
+    frame = frame.with_columns(
+        *(
+            expr
+            for out, column in civil.items()
+            for expr in (
+                nw.col(column).dt.year().cast(nw.Int64).alias(f"{out}_y"),
+                nw.col(column).dt.month().cast(nw.Int64).alias(f"{out}_m"),
+                nw.col(column).dt.day().cast(nw.Int64).alias(f"{out}_d"),
+            )
+        )
+    )
+    frame = frame.with_columns(
+        *(
+            (nw.col(f"{out}_y") - (nw.col(f"{out}_m") <= 2).cast(nw.Int64)).alias(f"{out}_y")
+            for out in civil
+        )
+    )
+    exprs = []
+    for out in civil:
+        y, month, day = nw.col(f"{out}_y"), nw.col(f"{out}_m"), nw.col(f"{out}_d")
+        era = y // 400
+        yoe = y - era * 400
+        doy = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+        doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+        exprs.append((era * 146097 + doe - 719468).alias(out))
+    frame = frame.with_columns(*exprs)
+    return frame.drop([f"{out}_{part}" for out in civil for part in "ymd"])
 
 
 def by_currency(currency: str, cases: Mapping[str, nw.Expr], default: nw.Expr) -> nw.Expr:

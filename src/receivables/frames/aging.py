@@ -198,24 +198,27 @@ def age_frame(
         )
 
     is_credit = nw.col(schema.kind).is_in(CREDIT_KINDS)
-    issued = en.epoch_day_expr(schema.issue_date, f)
+    zero = nw.lit(0, nw.Int64)
+    days_of = {"_issue_day": schema.issue_date}
+    if basis == "due_date":
+        days_of["_due_day"] = schema.due_date
+    f = en.with_epoch_days(f, days_of)
     if basis == "due_date":
         start = (
-            nw.when(is_credit)
-            .then(issued)
-            .otherwise(nw.coalesce(en.epoch_day_expr(schema.due_date, f), issued))
+            nw.when(nw.col("_credit") | nw.col("_due_day").is_null())
+            .then(nw.col("_issue_day"))
+            .otherwise(nw.col("_due_day"))
         )
     else:
-        start = issued
-    zero = nw.lit(0, nw.Int64)
+        start = nw.col("_issue_day")
     f = f.with_columns(
         _open=minor(schema.open_amount),
         _credit=is_credit,
-        _days=nw.lit(en.epoch_day(as_of), nw.Int64) - start,
         _disputed=nw.when(is_credit).then(zero).otherwise(minor(schema.disputed).fill_null(0))
         if has_disputes
         else zero,
     )
+    f = f.with_columns(_days=nw.lit(en.epoch_day(as_of), nw.Int64) - start)
     factors = _factors(quotes, currency) if currency else {}
     f = en.revalue(f, amount="_open", out="_reported", currency=schema.currency, factors=factors)
     if has_disputes:
@@ -231,9 +234,11 @@ def age_frame(
         "group": [schema.group_id],
         "total": [],
     }[level]
-    index = nw.lit(0, nw.Int64)
+    position = nw.lit(0, nw.Int64)
     for edge in edges:
-        index = index + (nw.col("_days") > edge).cast(nw.Int64)
+        position = position + (nw.col("_days") > edge).cast(nw.Int64)
+    f = f.with_columns(_index=position)
+    index = nw.col("_index")
     netted = credits == "netted"
     bucket_exprs = {}
     for i, label in enumerate(buckets.labels):

@@ -138,7 +138,6 @@ def dso_frame(
     kind = nw.col(schema.kind)
     sign = nw.when(kind.is_in(_CREDITS)).then(nw.lit(-1, nw.Int64)).otherwise(nw.lit(1, nw.Int64))
     zero = nw.lit(0, nw.Int64)
-    issued = en.epoch_day_expr(schema.issue_date, docs)
     amount = en.minor_expr(
         doc_cols,
         schema.amount,
@@ -146,7 +145,7 @@ def dso_frame(
         currencies=currencies,
         float_precision=float_precision,
     )
-    d = docs.with_columns(_day=issued, _amt=amount, _sign=sign)
+    d = en.with_epoch_days(docs, {"_day": schema.issue_date}).with_columns(_amt=amount, _sign=sign)
     doc_part = d.with_columns(
         *(
             nw.when(nw.col("_day") <= en.epoch_day(on))
@@ -163,8 +162,7 @@ def dso_frame(
         on=schema.document_id,
         how="inner",
     )
-    r = r.with_columns(
-        _rday=en.epoch_day_expr(schema.reduced_on, reds),
+    r = en.with_epoch_days(r, {"_rday": schema.reduced_on}).with_columns(
         _red=en.minor_expr(
             en.dtypes(r),
             schema.reduction,
