@@ -22,6 +22,7 @@ from receivables.interest import (
     MissingReferenceRate,
     ReferenceRate,
     ReferenceRates,
+    balance_schedule,
     contractual_rate,
     fixed_compensation,
     interest_on_balances,
@@ -404,8 +405,10 @@ def test_negative_principal_is_refused() -> None:
 def test_interest_on_a_payment_is_refused() -> None:
     pay = Payment(id="P1", customer_id="C1", received_on=date(2024, 1, 5), amount="10.00 EUR")
     ledger = one_invoice("1000.00 EUR", date(2024, 1, 31), docs=(pay,))
-    with pytest.raises(InvalidInterestInput, match="P1"):
+    with pytest.raises(InvalidInterestInput, match=r"P1: document_id: .* not a payment"):
         late_payment_interest(ledger, "P1", as_of=date(2024, 3, 1), law=contractual_rate("5"))
+    with pytest.raises(InvalidInterestInput, match=r"P1: document_id: .* not a payment"):
+        balance_schedule(ledger, "P1", start=date(2024, 1, 5), end=date(2024, 3, 1))
 
 
 def test_result_rows_carry_each_range() -> None:

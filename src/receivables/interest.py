@@ -679,6 +679,18 @@ def interest_on_balances(
     )
 
 
+def _interest_bearing(ledger: Ledger, document_id: str) -> Invoice | DebitMemo:
+    doc = ledger.document(document_id)
+    if not isinstance(doc, (Invoice, DebitMemo)):
+        raise InvalidInterestInput(
+            f"{document_id}: document_id: only invoices and debit memos earn interest, not a"
+            f" {doc.kind}",
+            document_id=document_id,
+            field="document_id",
+        )
+    return doc
+
+
 def balance_schedule(
     ledger: Ledger, document_id: str, *, start: date, end: date, exclude_disputed: bool = True
 ) -> list[BalanceChange]:
@@ -695,13 +707,7 @@ def balance_schedule(
         >>> balance_schedule(ledger, "I1", start=date(2026, 1, 1), end=date(2026, 2, 1))
         [BalanceChange(on=datetime.date(2026, 1, 1), principal=Money('100.00', 'EUR'))]
     """
-    doc = ledger.document(document_id)
-    if not isinstance(doc, (Invoice, DebitMemo)):
-        raise InvalidInterestInput(
-            f"{document_id}: only invoices and debit memos earn interest, not a {doc.kind}",
-            document_id=document_id,
-            field="document_id",
-        )
+    _interest_bearing(ledger, document_id)
     days = {start}
     for m in ledger.movements_of(document_id, as_of=end):
         if isinstance(m, Application):
@@ -759,13 +765,7 @@ def late_payment_interest(
         >>> r.interest, r.compensation
         (Money('6.25', 'EUR'), Money('40.00', 'EUR'))
     """
-    doc = ledger.document(document_id)
-    if not isinstance(doc, (Invoice, DebitMemo)):
-        raise InvalidInterestInput(
-            f"{document_id}: only invoices and debit memos earn interest, not a {doc.kind}",
-            document_id=document_id,
-            field="document_id",
-        )
+    doc = _interest_bearing(ledger, document_id)
     begin = start if start is not None else doc.due
     if begin < doc.issue_date:
         raise InvalidInterestInput(
