@@ -30,6 +30,7 @@ from receivables.ledger import Ledger
 from receivables.models import (
     Application,
     Customer,
+    DebitMemo,
     DebitReason,
     Dispute,
     Invoice,
@@ -363,6 +364,49 @@ def test_interest_is_charged_as_the_increment_since_the_last_notice() -> None:
         ("fee", "5.00 EUR"),
         ("interest", "3.92 EUR"),
     ]
+
+
+def test_posted_interest_and_fee_memos_earn_no_interest_themselves() -> None:
+    """BGB § 289: no interest on interest. An interest memo and a fee memo posted after an
+    earlier notice fall overdue with the invoice; the run charges interest on the invoice
+    only and says why not on the memos."""
+    memos = [
+        DebitMemo(
+            id=f"DM-{reason.value}",
+            customer_id="C1",
+            issue_date=date(2026, 1, 1),
+            due_date=DUE,
+            total="7.53 EUR",
+            reason=reason,
+            linked_document_id="INV-1",
+        )
+        for reason in (DebitReason.INTEREST, DebitReason.FEE)
+    ]
+    ledger = Ledger(
+        [inv("INV-1", "1000.00 EUR"), *memos],
+        customers=[Customer(id="C1", name="C1", currency="EUR", dunning_policy_id="de")],
+    )
+    outcomes = cycle(
+        ledger,
+        [date(2026, 2, 10), date(2026, 2, 25)],
+        policies={"de": interest_policy()},
+        reference_rates=BASIS,
+    )
+    items = {i.document_id: i for i in outcomes[1].notices[0].items}
+    assert items["INV-1"].interest == M("7.53 EUR")
+    for memo_id in ("DM-interest", "DM-fee"):
+        assert items[memo_id].interest is None
+        assert items[memo_id].compensation is None
+    (proposal,) = run_at(
+        ledger,
+        date(2026, 2, 25),
+        history=outcomes[0].history,
+        policies={"de": interest_policy()},
+        reference_rates=BASIS,
+    ).proposals
+    reasons = {i.document_id: i.reasons for i in proposal.items}
+    assert any("BGB § 289" in r for r in reasons["DM-interest"])
+    assert not any("BGB § 289" in r for r in reasons["INV-1"])
 
 
 def test_interest_without_the_rate_for_the_period_names_the_date() -> None:

@@ -24,13 +24,22 @@ from receivables.interest import (
     ReferenceRates,
     balance_schedule,
     contractual_rate,
+    earns_interest,
     fixed_compensation,
     interest_on_balances,
     late_payment_interest,
     year_fraction,
 )
 from receivables.ledger import Ledger
-from receivables.models import Application, CreditMemo, Dispute, Invoice, Payment
+from receivables.models import (
+    Application,
+    CreditMemo,
+    DebitMemo,
+    DebitReason,
+    Dispute,
+    Invoice,
+    Payment,
+)
 from receivables.money import FxRate, FxRates, Money
 
 
@@ -419,3 +428,20 @@ def test_result_rows_carry_each_range() -> None:
     (row,) = result.to_rows()
     assert row["days"] == 10
     assert row["principal"] == Decimal("100.00")
+
+
+def test_an_interest_memo_earns_no_interest_itself() -> None:
+    """BGB § 289 sentence 1: no default interest on interest."""
+    memo = DebitMemo(
+        id="DM-1",
+        customer_id="C1",
+        issue_date=date(2026, 1, 1),
+        due_date=date(2026, 1, 31),
+        total="7.53 EUR",
+        reason=DebitReason.INTEREST,
+    )
+    assert not earns_interest(memo)
+    with pytest.raises(InvalidInterestInput, match=r"DM-1: document_id: .* BGB § 289"):
+        late_payment_interest(
+            Ledger([memo]), "DM-1", as_of=date(2026, 3, 1), law=DE_BGB_288_B2B, rates=BASISZINS
+        )

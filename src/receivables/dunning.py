@@ -53,7 +53,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from receivables.collections import PromiseStatus, evaluate_promise, promise_documents
 from receivables.errors import ReceivablesError
-from receivables.interest import LatePaymentLaw, ReferenceRates, late_payment_interest
+from receivables.interest import (
+    LatePaymentLaw,
+    ReferenceRates,
+    earns_interest,
+    late_payment_interest,
+)
 from receivables.ledger import Ledger, OpenItem
 from receivables.models import DebitMemo, DebitReason, PromiseToPay
 from receivables.money import Money
@@ -963,7 +968,12 @@ def _propose(
     proposed: list[ProposedItem] = []
     for item, current, target, disputed, dunnable, reasons in escalating:
         interest = interest_to_date = compensation = None
-        if any(s.charge_interest for s in stages[:target]) and policy.interest_law is not None:
+        charges = any(s.charge_interest for s in stages[:target])
+        if charges and policy.interest_law is not None and not earns_interest(item.document):
+            reasons.append(
+                f"no interest on {item.id}: it charges interest or a fee itself (BGB § 289)"
+            )
+        elif charges and policy.interest_law is not None:
             result = late_payment_interest(
                 ledger, item.id, as_of=as_of, law=policy.interest_law, rates=rates
             )

@@ -59,7 +59,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from receivables.errors import CurrencyMismatch, ReceivablesError
 from receivables.ledger import Ledger
-from receivables.models import Application, DebitMemo, Invoice, WriteOff
+from receivables.models import Application, DebitMemo, DebitReason, Document, Invoice, WriteOff
 from receivables.money import ExactDecimal, FxRates, Money
 
 __all__ = [
@@ -80,6 +80,7 @@ __all__ = [
     "ReferenceRates",
     "balance_schedule",
     "contractual_rate",
+    "earns_interest",
     "fixed_compensation",
     "interest_on_balances",
     "late_payment_interest",
@@ -679,12 +680,42 @@ def interest_on_balances(
     )
 
 
+def earns_interest(document: Document) -> bool:
+    """True for a debt that can earn late-payment interest: an invoice or a debit memo,
+    but not a debit memo that itself charges interest or a dunning fee.
+
+    No interest runs on interest (BGB § 289 sentence 1, "Zinseszinsverbot"; the UK Act
+    s. 5A and Directive 2011/7/EU art. 6 likewise treat recovery costs as a fixed sum, not
+    as a debt bearing interest).
+
+    Examples:
+        >>> from receivables.models import DebitMemo, DebitReason
+        >>> memo = DebitMemo(id="DM-1", customer_id="C1", issue_date=date(2026, 3, 1),
+        ...                  total="12.40 EUR", reason=DebitReason.INTEREST)
+        >>> earns_interest(memo)
+        False
+    """
+    if isinstance(document, Invoice):
+        return True
+    return isinstance(document, DebitMemo) and document.reason not in (
+        DebitReason.INTEREST,
+        DebitReason.FEE,
+    )
+
+
 def _interest_bearing(ledger: Ledger, document_id: str) -> Invoice | DebitMemo:
     doc = ledger.document(document_id)
     if not isinstance(doc, (Invoice, DebitMemo)):
         raise InvalidInterestInput(
             f"{document_id}: document_id: only invoices and debit memos earn interest, not a"
             f" {doc.kind}",
+            document_id=document_id,
+            field="document_id",
+        )
+    if isinstance(doc, DebitMemo) and not earns_interest(doc):
+        raise InvalidInterestInput(
+            f"{document_id}: document_id: a debit memo for {doc.reason.value} earns no"
+            " interest (no interest on interest or fees: BGB § 289)",
             document_id=document_id,
             field="document_id",
         )
