@@ -79,3 +79,19 @@ def test_report_renders_in_a_headless_browser(page: str, tmp_path: Path) -> None
     assert len(data) > 50_000, "a blank page compresses to a few kilobytes"
     assert "2,280,470.19 USD" in dom
     assert dom.count("<svg") == 3
+
+
+def test_report_announces_each_step_in_order() -> None:
+    from receivables.report import REPORT_STEPS
+
+    seen: list[str] = []
+    html_report(
+        sample_ledger(),
+        as_of=SAMPLE_AS_OF,
+        currency="USD",
+        rates=sample_rates(),
+        months=1,
+        horizon=1,
+        progress=seen.append,
+    )
+    assert tuple(seen) == REPORT_STEPS

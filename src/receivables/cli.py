@@ -30,6 +30,7 @@ from typing import Annotated, NoReturn
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from receivables.aging import age
@@ -42,7 +43,7 @@ from receivables.ledger import Ledger
 from receivables.metrics import average_days_delinquent, countback_dso
 from receivables.metrics import dso as dso_metric
 from receivables.money import FxRates, Money
-from receivables.report import html_report, month_periods
+from receivables.report import REPORT_STEPS, html_report, month_periods
 from receivables.sample import SAMPLE_AS_OF, sample_ledger, sample_rates
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_USAGE", "app", "main"]
@@ -491,14 +492,30 @@ def report(
     ctx = load_context(ledger, as_of, currency, rates)
 
     def action() -> None:
-        page = html_report(
-            ctx.ledger,
-            as_of=ctx.as_of,
-            currency=_reporting_currency(ctx),
-            rates=ctx.rates,
-            months=months,
-            horizon=horizon,
-        )
+        code = _reporting_currency(ctx)
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            console=Console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("report", total=len(REPORT_STEPS))
+
+            def advance(name: str) -> None:
+                done = REPORT_STEPS.index(name)
+                bar.update(task, description=name, completed=done)
+
+            page = html_report(
+                ctx.ledger,
+                as_of=ctx.as_of,
+                currency=code,
+                rates=ctx.rates,
+                months=months,
+                horizon=horizon,
+                progress=advance,
+            )
+            bar.update(task, completed=len(REPORT_STEPS))
         html.write_text(page, encoding="utf-8")
         Console(stderr=True).print(f"wrote {html} ({len(page):,} bytes)", highlight=False)
 
