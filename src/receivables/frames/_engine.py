@@ -56,6 +56,17 @@ def require(columns: Mapping[str, DType], names: Iterable[str], what: str) -> No
             )
 
 
+def planned(frame: Frame) -> nw.LazyFrame[Any]:
+    """The frame as a lazy plan in its own engine: an eager Polars frame then runs the whole
+    calculation through Polars' optimiser (common subexpressions, projections) at once."""
+    return frame.lazy() if isinstance(frame, nw.DataFrame) else frame
+
+
+def finish(result: nw.LazyFrame[Any], like: Frame) -> Any:
+    """The native result, eager again when the input was eager."""
+    return nw.to_native(result.collect() if isinstance(like, nw.DataFrame) else result)
+
+
 def collect(frame: Frame) -> nw.DataFrame[Any]:
     """An eager frame (a lazy one is computed by its own engine)."""
     return frame.collect() if isinstance(frame, nw.LazyFrame) else frame
@@ -76,7 +87,7 @@ _PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_00
 _CASTS_TIMESTAMPS = (nw.Implementation.PANDAS, *_INT_CASTS_DATES)
 
 
-def with_epoch_days(frame: Frame, columns: Mapping[str, str]) -> Frame:
+def with_epoch_days(frame: nw.LazyFrame[Any], columns: Mapping[str, str]) -> nw.LazyFrame[Any]:
     """Add, for each ``out: column``, the days since 1970-01-01 of a date column (Int64).
 
     Polars and Arrow store dates as day numbers, and pandas, Polars and Arrow timestamps as
@@ -188,13 +199,13 @@ def scaled(amount: nw.Expr, numerator: int, shift: int) -> nw.Expr:
 
 
 def revalue(
-    frame: Frame,
+    frame: nw.LazyFrame[Any],
     *,
     amount: str,
     out: str,
     currency: str,
     factors: Mapping[str, tuple[int, int]],
-) -> Frame:
+) -> nw.LazyFrame[Any]:
     """Add column ``out``: ``amount * numerator / 10**shift`` rounded half up, exactly.
 
     ``factors`` maps each currency to ``(numerator, shift)``; a currency not in it keeps

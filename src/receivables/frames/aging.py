@@ -166,7 +166,8 @@ def age_frame(
     _check_labels(buckets, schema)
     if currency is not None:
         currency = Money.zero(currency).code
-    f = en.from_native(frame, "frame")
+    given = en.from_native(frame, "frame")
+    f = en.planned(given)
     columns = en.dtypes(f)
     needed = [schema.customer_id, schema.kind, schema.currency, schema.issue_date]
     needed += [schema.open_amount]
@@ -228,7 +229,7 @@ def age_frame(
     out_currency = nw.lit(currency, nw.String) if currency else nw.col(schema.currency)
     edges = buckets.upper_edges
     if level == "document":
-        return nw.to_native(_documents(f, schema, buckets, out_currency))  # type: ignore[no-any-return]
+        return en.finish(_documents(f, schema, buckets, out_currency), given)  # type: ignore[no-any-return]
     keys = {
         "customer": [schema.customer_id],
         "group": [schema.group_id],
@@ -275,7 +276,7 @@ def age_frame(
         "collectable",
         nw.col("items").cast(nw.Int64),
     )
-    return nw.to_native(lines.sort(group_keys))  # type: ignore[no-any-return]
+    return en.finish(lines.sort(group_keys), given)  # type: ignore[no-any-return]
 
 
 def _documents(f: Any, schema: FrameSchema, buckets: Buckets, out_currency: nw.Expr) -> Any:

@@ -23,7 +23,7 @@ Values are exact and rounded once, half up, to hundredths of a day, returned as 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Final, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 import narwhals as nw
 from dateutil.relativedelta import relativedelta
@@ -114,8 +114,9 @@ def dso_frame(
         balance_dates = [period.end]
         if method == "average":
             balance_dates.append(period.start - timedelta(days=1))
-    docs = en.from_native(documents, "documents")
-    reds = en.from_native(reductions, "reductions")
+    given = en.from_native(documents, "documents")
+    docs = en.planned(given)
+    reds = en.planned(en.from_native(reductions, "reductions"))
     if docs.implementation != reds.implementation:
         raise FramesError(
             f"documents is a {docs.implementation} frame and reductions a"
@@ -158,7 +159,7 @@ def dso_frame(
     ).select(*keys, *_value_names(balance_dates, sales_periods))
     owners = d.select(schema.document_id, schema.customer_id, schema.currency, "_day", "_sign")
     r = reds.select(schema.document_id, schema.reduced_on, schema.reduction).join(
-        owners,  # type: ignore[arg-type]  # same engine, checked above
+        owners,
         on=schema.document_id,
         how="inner",
     )
@@ -183,7 +184,7 @@ def dso_frame(
     ).select(*keys, *_value_names(balance_dates, sales_periods))
     values = _value_names(balance_dates, sales_periods)
     sums = (
-        nw.concat([doc_part, red_part], how="vertical")  # type: ignore[type-var]
+        nw.concat([doc_part, red_part], how="vertical")
         .group_by(keys)
         .agg(*(nw.col(v).sum() for v in values))
     )
@@ -205,7 +206,8 @@ def dso_frame(
             nw.lit(period.days, nw.Int64).alias("days"),
             "dso_hundredths",
         )
-    return nw.to_native(result.sort(keys))  # type: ignore[no-any-return]
+    native: NativeFrame = en.finish(result.sort(keys), given)
+    return native
 
 
 def _value_names(balance_dates: list[date], sales_periods: list[Period]) -> list[str]:
@@ -229,7 +231,7 @@ def _sales(period: Period, kind: nw.Expr) -> nw.Expr:
     )
 
 
-def _ratio(frame: en.Frame, method: str, days: int) -> en.Frame:
+def _ratio(frame: nw.LazyFrame[Any], method: str, days: int) -> nw.LazyFrame[Any]:
     """``receivables / sales x days`` in hundredths, half up; 0 for nothing over nothing.
 
     Engines evaluate both branches of a condition on every row, so the divisor is made
@@ -255,7 +257,7 @@ def _ratio(frame: en.Frame, method: str, days: int) -> en.Frame:
     )
 
 
-def _countback(frame: en.Frame, periods: list[Period]) -> en.Frame:
+def _countback(frame: nw.LazyFrame[Any], periods: list[Period]) -> nw.LazyFrame[Any]:
     """The exhaustion loop unrolled over the periods, latest first, one step a column set."""
     zero = nw.lit(0, nw.Int64)
     f = frame.with_columns(
