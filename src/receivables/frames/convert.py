@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from receivables.frames import _engine as en
 from receivables.frames.schema import FrameSchema, FramesError
-from receivables.ledger import Ledger, document_date, is_debit
+from receivables.ledger import Ledger, document_date, is_debit, movement_date, reductions
 from receivables.models import (
     Application,
     CreditMemo,
@@ -25,7 +25,6 @@ from receivables.models import (
     Document,
     Invoice,
     Payment,
-    WriteOff,
 )
 from receivables.money import Money, minor_units
 
@@ -160,11 +159,13 @@ def _common(data: dict[str, list[Any]], ledger: Ledger, doc: Document, customer:
 
 
 def reductions_to_frame(ledger: Ledger, backend: Backend = "polars") -> Any:
-    """Every dated reduction of a document: ``document_id, reduced_on, reduction``.
+    """Every dated reduction of a document: ``document_id, reduced_on, movement_id,
+    reduction``.
 
-    An application reduces its target by what it settles (amount, discount and write-off)
-    and its source by what it uses; a write-off reduces its document and a refund the
-    credit it pays out, as the ledger keeps them. Sorted by document, date, movement id.
+    The ledger's own rule (:func:`receivables.ledger.reductions`): an application reduces
+    its target by what it settles (amount, discount and write-off) and its source by what
+    it uses; a write-off reduces its document and a refund the credit it pays out. Amounts
+    in minor units of the document's currency; sorted by document, date, movement id.
 
     Examples:
         >>> from receivables.models import Invoice, Payment, Application
@@ -180,18 +181,10 @@ def reductions_to_frame(ledger: Ledger, backend: Backend = "polars") -> Any:
     """
     rows: list[tuple[str, date, str, int]] = []
     for m in ledger.movements:
-        if isinstance(m, Application):
-            parts = [
-                (m.target_id, m.applied_on, m.settled),
-                (m.source_id, m.applied_on, m.used),
-            ]
-        elif isinstance(m, WriteOff):
-            parts = [(m.document_id, m.written_off_on, m.amount)]
-        else:
-            parts = [(m.source_id, m.paid_on, m.amount)]
-        rows.extend(
-            (doc_id, on, m.id, _minor(money.amount, money.code)) for doc_id, on, money in parts
-        )
+        on = movement_date(m)
+        for doc_id, amount in reductions(m):
+            code = ledger.document(doc_id).amount.code
+            rows.append((doc_id, on, m.id, _minor(amount, code)))
     rows.sort()
     data: dict[str, list[Any]] = {
         "document_id": [r[0] for r in rows],
