@@ -327,6 +327,8 @@ def minor_expr(
     """
     dtype = columns[column]
     col = nw.col(column)
+    if dtype == nw.Int64:
+        return col
     if dtype.is_integer():
         return col.cast(nw.Int64)
     if dtype.is_float():

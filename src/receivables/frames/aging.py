@@ -212,16 +212,17 @@ def age_frame(
         )
     else:
         start = nw.col("_issue_day")
-    f = f.with_columns(
-        _open=minor(schema.open_amount),
-        _credit=is_credit,
-        _disputed=nw.when(is_credit).then(zero).otherwise(minor(schema.disputed).fill_null(0))
-        if has_disputes
-        else zero,
-    )
+    staged = {"_open": minor(schema.open_amount), "_credit": is_credit}
+    if has_disputes:
+        staged["_disputed"] = (
+            nw.when(is_credit).then(zero).otherwise(minor(schema.disputed).fill_null(0))
+        )
+    f = f.with_columns(**staged)
     f = f.with_columns(_days=nw.lit(en.epoch_day(as_of), nw.Int64) - start)
     factors = _factors(quotes, currency) if currency else {}
-    f = en.revalue(f, amount="_open", out="_reported", currency=schema.currency, factors=factors)
+    reported = "_reported" if factors else "_open"
+    if factors:
+        f = en.revalue(f, amount="_open", out=reported, currency=schema.currency, factors=factors)
     if has_disputes:
         f = en.revalue(
             f, amount="_disputed", out="_disputed", currency=schema.currency, factors=factors
@@ -229,6 +230,7 @@ def age_frame(
     out_currency = nw.lit(currency, nw.String) if currency else nw.col(schema.currency)
     edges = buckets.upper_edges
     if level == "document":
+        f = f.with_columns(_reported=nw.col(reported)) if not factors else f
         return en.finish(_documents(f, schema, buckets, out_currency), given)  # type: ignore[no-any-return]
     keys = {
         "customer": [schema.customer_id],
@@ -246,22 +248,23 @@ def age_frame(
         hit = index == i
         if not netted:
             hit = hit & ~nw.col("_credit")
-        bucket_exprs[label] = nw.when(hit).then(nw.col("_reported")).otherwise(zero)
-    credit_expr = zero if netted else nw.when(nw.col("_credit")).then(nw.col("_reported"))
+        bucket_exprs[label] = nw.when(hit).then(nw.col(reported)).otherwise(zero)
+    credit_expr = zero if netted else nw.when(nw.col("_credit")).then(nw.col(reported))
     if not netted:
         credit_expr = credit_expr.otherwise(zero)  # type: ignore[attr-defined]
-    f = f.with_columns(
-        **bucket_exprs,
-        credits=credit_expr,
-        disputed=nw.col("_disputed"),
-        **{schema.currency: out_currency},
-    )
+    extra: dict[str, nw.Expr] = {"disputed": nw.col("_disputed")} if has_disputes else {}
+    if currency:
+        extra[schema.currency] = out_currency
+    f = f.with_columns(**bucket_exprs, credits=credit_expr, **extra)
     group_keys = [*keys, schema.currency]
     labels = list(buckets.labels)
+    summed = [*labels, "credits", *(["disputed"] if has_disputes else [])]
     lines = f.group_by(group_keys).agg(
-        *(nw.col(c).sum() for c in [*labels, "credits", "disputed"]),
+        *(nw.col(c).sum() for c in summed),
         nw.len().alias("items"),
     )
+    if not has_disputes:
+        lines = lines.with_columns(disputed=zero)
     bucketed = en._sum([nw.col(label) for label in labels])
     lines = lines.with_columns(
         total=bucketed + nw.col("credits"),
