@@ -103,3 +103,14 @@ def test_an_unknown_backend_is_refused() -> None:
 def test_something_that_is_not_a_frame_is_refused() -> None:
     with pytest.raises(FramesError, match="not a dataframe"):
         ledger_from_frame([1, 2, 3])
+
+
+def test_importing_frames_without_narwhals_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+    import sys
+
+    monkeypatch.setitem(sys.modules, "narwhals", None)
+    for name in [m for m in sys.modules if m.startswith("receivables.frames")]:
+        monkeypatch.delitem(sys.modules, name)
+    with pytest.raises(ImportError, match=r"receivables\[frames\]"):
+        importlib.import_module("receivables.frames")
