@@ -321,3 +321,20 @@ def test_merging_frames_of_different_buckets_is_refused() -> None:
 def test_merging_nothing_is_refused() -> None:
     with pytest.raises(FramesError, match="at least one"):
         merge_aging_frames([])
+
+
+def test_include_ages_only_the_kinds_named(sample_items: Any) -> None:
+    kinds = ("invoice", "credit_memo")
+    report = age(sample_ledger(), as_of=SAMPLE_AS_OF, include=kinds)
+    expected = expected_lines(report, "customer")
+    got = rows_of(age_frame(sample_items, as_of=SAMPLE_AS_OF, include=kinds))
+    assert {
+        (r["customer_id"], r["currency"]): {c: r[c] for c in v}
+        for r in got
+        for v in [expected[(r["customer_id"], r["currency"])]]
+    } == expected
+
+
+def test_an_unknown_kind_in_include_is_refused() -> None:
+    with pytest.raises(AgingError, match="proforma"):
+        age_frame(_items(), as_of=date(2026, 2, 1), include=["proforma"])  # type: ignore[list-item]
