@@ -389,3 +389,11 @@ def test_reductions_of_a_refund_take_the_credit_it_pays_out() -> None:
         id="R1", source_id="CM-1", customer_id="C1", paid_on=D(2026, 3, 1), amount=A("40.00 EUR")
     )
     assert reductions(refund) == (("CM-1", A("40.00 EUR").amount),)
+
+
+def test_to_frame_gives_the_open_items_in_minor_units(ledger: Ledger) -> None:
+    pl = pytest.importorskip("polars", reason="the frames extra is not installed")
+    frame = ledger.to_frame("polars", as_of=D(2026, 2, 1))
+    assert isinstance(frame, pl.DataFrame)
+    rows = {r["document_id"]: r["open_amount"] for r in frame.to_dicts()}
+    assert rows == {"INV-1": 50000, "INV-2": 30000, "PAY-1": -60000}

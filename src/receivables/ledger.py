@@ -740,6 +740,21 @@ class Ledger:
         )
         return Money(min(disputed, open_now), doc.amount.currency)
 
+    def to_frame(
+        self,
+        backend: Literal["pandas", "polars", "pyarrow"] = "polars",
+        *,
+        as_of: date | None = None,
+    ) -> object:
+        """The ledger as a dataframe of ``backend``: the open items on ``as_of`` (or every
+        document without it), money in integer minor units. Needs the ``frames`` extra;
+        see :func:`receivables.frames.ledger_to_frame` for the columns.
+        """
+        from receivables.frames import ledger_to_frame
+
+        frame: object = ledger_to_frame(self, backend, as_of=as_of)
+        return frame
+
     # -- serialisation ------------------------------------------------------------------
     def to_data(self) -> LedgerData:
         """The ledger's content as a serialisable value, in a canonical order."""
