@@ -12,7 +12,8 @@ A locale without templates falls back to English and says so in the letter.
 Placeholders of a notice template: ``$customer_name``, ``$date``, ``$notice_id``,
 ``$stage_name``, ``$items`` (one line per item), ``$total``, ``$charges`` (fee, interest,
 compensation lines, or nothing), ``$amount_due``, ``$fallback_note``. Of a statement:
-``$customer_name``, ``$date``, ``$items``, ``$balance``, ``$fallback_note``.
+``$customer_name``, ``$date``, ``$items``, ``$balance``, ``$rate_note`` (one line per
+exchange rate used when the statement converts, else nothing), ``$fallback_note``.
 
 Examples:
     >>> format_money(Money("1234.5", "IQD"), "en_US")
@@ -27,19 +28,22 @@ import re
 import string
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from importlib.resources import files
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from pydantic import BaseModel, ConfigDict
 
 from receivables.dunning import DunningNotice
 from receivables.errors import ReceivablesError
+from receivables.fx import View
 from receivables.ledger import Ledger
 from receivables.models import Customer
-from receivables.money import Money, minor_units
+from receivables.money import FxRates, Money, minor_units
+from receivables.statements import Statement, statement_of_account
 
 __all__ = [
     "LANGUAGES",
@@ -178,6 +182,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "open": "open",
         "credit": "credit",
         "colon": ":",
+        "converted": "Amounts converted at {pair} on {day}.",
     },
     "de": {
         "issued": "vom",
@@ -189,6 +194,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "open": "offen",
         "credit": "Guthaben",
         "colon": ":",
+        "converted": "Beträge umgerechnet zum Kurs {pair} vom {day}.",
     },
     "fr": {
         "issued": "du",
@@ -200,6 +206,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "open": "restant dû",
         "credit": "avoir",
         "colon": "\u00a0:",
+        "converted": "Montants convertis au cours de {pair} du {day}.",
     },
 }
 
@@ -279,6 +286,22 @@ def render_notice(
     )
 
 
+def _rate_lines(statement: Statement, fmt: str, labels: dict[str, str]) -> str:
+    """One sentence per conversion of the statement, or nothing in the transaction view."""
+    out = []
+    for r in statement.rates:
+        # six significant digits, as rate tables publish them; the value keeps the exact rate
+        shown = r.rate.quantize(Decimal(1).scaleb(min(0, r.rate.adjusted() - 5))).normalize()
+        pair = (
+            f"1 {r.source} = {format_decimal(shown, locale=fmt, decimal_quantization=False)}"
+            f" {r.target}"
+        )
+        out.append(
+            labels["converted"].format(pair=pair, day=format_day(r.rate_date or r.on, fmt)) + "\n"
+        )
+    return "".join(out)
+
+
 def render_statement(
     ledger: Ledger,
     customer_id: str,
@@ -286,11 +309,27 @@ def render_statement(
     as_of: date,
     locale: str | None = None,
     template: str | None = None,
+    view: View = "transaction",
+    rates: FxRates | None = None,
 ) -> Letter:
     """A statement of account: every open item of the customer on ``as_of`` and the balance.
 
+    The amounts are those of :func:`receivables.statements.statement_of_account` in
+    ``view``: in the transaction view each item in its own currency and one balance per
+    currency; in the party or functional view every item in that currency at the closing
+    rate of ``as_of`` (the item's own amount in brackets when it differs) and one balance,
+    followed by one ``$rate_note`` line per rate used ("Amounts converted at 1 USD =
+    0.925926 EUR on Oct 31, 2026.", the rate shown to six significant digits, the date of
+    the table entry).
+
+    Raises:
+        FxError: an unknown view, no party or functional currency for the view.
+        MissingViewRate: no rate for an item on ``as_of``.
+
     Examples:
+        >>> from decimal import Decimal
         >>> from receivables.models import Customer, Invoice
+        >>> from receivables.money import FxRate
         >>> ledger = Ledger([Invoice(id="I1", customer_id="C1", issue_date=date(2026, 1, 1),
         ...                          total="100.00 EUR")],
         ...                 customers=[Customer(id="C1", name="Acme", currency="EUR",
@@ -298,24 +337,34 @@ def render_statement(
         >>> render_statement(ledger, "C1", as_of=date(2026, 2, 1),
         ...                  template="$balance").text
         '100,00\\xa0€'
+        >>> rates = FxRates(rates=[FxRate(base="EUR", quote="USD", on=date(2026, 1, 30),
+        ...                               rate=Decimal("1.08"))])
+        >>> render_statement(ledger.add([Invoice(id="I2", customer_id="C1",
+        ...     issue_date=date(2026, 1, 9), total="10.00 USD")]), "C1", as_of=date(2026, 2, 1),
+        ...     view="party", rates=rates, template="$balance|$rate_note").text
+        '109,26\\xa0€|Montants convertis au cours de 1 USD = 0,925926 EUR du 30 janv. 2026.\\n'
     """
+    statement = statement_of_account(ledger, customer_id, as_of=as_of, view=view, rates=rates)
     customer = ledger.customers.get(customer_id)
     requested = locale or (customer.locale if customer is not None else "en_US")
     fmt, lang, note = _language(requested)
     labels = _LABELS[lang]
     text = template if template is not None else load_template("statement", lang)
-    items = ledger.open_items(as_of=as_of, customer_id=customer_id)
     lines = []
-    for i in items:
+    for i in statement.lines:
         tag = labels["credit"] if i.is_credit else f"{labels['due']} {format_day(i.due_date, fmt)}"
-        lines.append(
-            f"  {i.id}  {labels['issued']} {format_day(i.issue_date, fmt)}  {tag}"
-            f"  {labels['open']} {format_money(i.open, fmt)}"
+        own = (
+            f" ({format_money(i.transaction_open, fmt)})"
+            if i.transaction_currency != i.currency
+            else ""
         )
-    balances = ledger.balances(as_of=as_of, customer_id=customer_id)
+        lines.append(
+            f"  {i.document_id}  {labels['issued']} {format_day(i.issue_date, fmt)}  {tag}"
+            f"  {labels['open']} {format_money(i.open, fmt)}{own}"
+        )
     balance = (
-        _sum_lines(balances.values(), fmt)
-        if balances
+        _sum_lines(statement.totals, fmt)
+        if statement.totals
         else format_money(Money.zero(customer.currency if customer else "EUR"), fmt)
     )
     values = {
@@ -323,6 +372,7 @@ def render_statement(
         "date": format_day(as_of, fmt),
         "items": "\n".join(lines),
         "balance": balance,
+        "rate_note": _rate_lines(statement, fmt, labels),
         "fallback_note": note or "",
     }
     return Letter(
