@@ -8,8 +8,12 @@ rate is 1.08, published on 30 Oct.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import re
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -253,3 +257,17 @@ def test_a_missing_rate_names_the_document_the_field_and_the_date() -> None:
 def test_a_start_after_as_of_is_refused() -> None:
     with pytest.raises(ReconcileError, match="start: 2026-11-30 is after as_of 2026-10-31"):
         statement_of_account(kunde(), "C1", as_of=AS_OF, start=date(2026, 11, 30))
+
+
+def test_the_docs_example_prints_what_the_page_shows() -> None:
+    """docs/three-currencies.md, "Statements in three currencies": the cell runs as written."""
+    page = (Path(__file__).resolve().parent.parent / "docs" / "three-currencies.md").read_text(
+        encoding="utf-8"
+    )
+    section = page.split("## Statements in three currencies", 1)[1].split("\n## ", 1)[0]
+    cell = re.search(r"```python\n(.*?)```\s*\n```text\n(.*?)```", section, re.DOTALL)
+    assert cell is not None
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        exec(compile(cell.group(1), "three-currencies.md", "exec"), {})
+    assert buffer.getvalue() == cell.group(2)
