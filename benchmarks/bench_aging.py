@@ -84,15 +84,20 @@ def timed(fn: Callable[[], object], repeat: int = 3) -> float:
 def part_one(n: int) -> None:
     items = open_items(n)
     rows = [(i.customer_id, i.due_date, i.open.amount) for i in items]
-    repeat = 3 if n <= 200_000 else 1
+    repeat = 3
+    # building a million row models takes half a minute: once is enough for that line
+    repeat_rows = 3 if n <= 200_000 else 1
     base = timed(lambda: baseline(rows, AS_OF), repeat)
     summary = timed(lambda: age(items, as_of=AS_OF, detail=False), repeat)
     default = timed(lambda: age(items, as_of=AS_OF), repeat)
-    drilled = timed(lambda: age(items, as_of=AS_OF).documents, repeat)
+    drilled = timed(lambda: age(items, as_of=AS_OF).documents, repeat_rows)
     report = age(items, as_of=AS_OF, detail=False)
     expected = sum((a for a in baseline(rows, AS_OF).values()), Decimal(0))
     assert report.total().total.amount == expected, "aging and baseline disagree"
-    print(f"\n{n:,} open items, {CUSTOMERS:,} customers (best of {repeat})")
+    print(
+        f"\n{n:,} open items, {CUSTOMERS:,} customers"
+        f" (best of {repeat}; rows best of {repeat_rows})"
+    )
     print(f"  tuple loop                  {base:8.3f} s  {n / base:>12,.0f} items/s")
     print(
         f"  age(detail=False)           {summary:8.3f} s  {n / summary:>12,.0f} items/s"
@@ -107,7 +112,13 @@ def part_one(n: int) -> None:
         f"  ratio {drilled / base:5.2f}x  (one AgingRow model per document)"
     )
     verdict = "met" if default / base <= 3 else "NOT met"
-    print(f"  target within 3x of the tuple loop for age(): {verdict}")
+    if n >= 100_000:
+        print(f"  target within 3x of the tuple loop for age(): {verdict}")
+    else:
+        print(
+            f"  within 3x: {verdict} (the target is set at 100,000 and 1,000,000 items; with"
+            f" {n // CUSTOMERS} items per customer the {CUSTOMERS:,} customer lines weigh more)"
+        )
 
 
 def history(n_docs: int) -> tuple[list[Invoice | Payment], list[Application]]:
