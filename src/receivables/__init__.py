@@ -206,6 +206,7 @@ from receivables.reconcile import (
 from receivables.report import (
     html_report,
 )
+from receivables.statements import Statement, StatementLine, statement_of_account
 from receivables.terms import (
     BusinessCalendar,
     EarlyPaymentDiscount,
@@ -302,6 +303,8 @@ __all__ = [
     "Refund",
     "RemittanceLine",
     "RollForward",
+    "Statement",
+    "StatementLine",
     "TaxExemption",
     "TaxLine",
     "TriageWeights",
@@ -361,6 +364,7 @@ __all__ = [
     "score_customer",
     "settle_instalments",
     "split",
+    "statement_of_account",
     "suggest_matches",
     "suggest_target",
     "target_progress",
