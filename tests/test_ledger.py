@@ -397,3 +397,16 @@ def test_to_frame_gives_the_open_items_in_minor_units(ledger: Ledger) -> None:
     assert isinstance(frame, pl.DataFrame)
     rows = {r["document_id"]: r["open_amount"] for r in frame.to_dicts()}
     assert rows == {"INV-1": 50000, "INV-2": 30000, "PAY-1": -60000}
+
+
+def test_dispute_of_a_payment_is_refused(ledger: Ledger) -> None:
+    dispute = Dispute(
+        id="D1",
+        customer_id="C1",
+        document_id="PAY-1",
+        amount=A("10.00 EUR"),
+        reason_code="PRICE",
+        opened_on=D(2026, 2, 2),
+    )
+    with pytest.raises(InvalidDocument, match="D1: document_id: PAY-1 is a payment"):
+        ledger.with_records(disputes=[dispute])

@@ -482,6 +482,13 @@ class Ledger:
                     document_id=record.id,
                     field="amount",
                 )
+            if isinstance(record, Dispute) and not is_debit(doc):
+                raise InvalidDocument(
+                    f"dispute {record.id}: document_id: {doc_id} is a {doc.kind}; only"
+                    " invoices and debit memos are disputed",
+                    document_id=record.id,
+                    field="document_id",
+                )
             if isinstance(record, Dispute) and record.amount > doc.amount:
                 raise InvalidDocument(
                     f"dispute {record.id}: amount: {record.amount} is more than {doc_id}'s"
