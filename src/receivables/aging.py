@@ -63,6 +63,7 @@ from receivables.errors import MissingRate, ReceivablesError
 from receivables.ledger import Ledger, OpenItem, document_date
 from receivables.models import Customer, DebitMemo, Dispute, Invoice, PromiseToPay
 from receivables.money import ExactDecimal, FxQuote, FxRates, Money, currency_of, minor_units
+from receivables.tabular import Tabular
 
 __all__ = [
     "AGING_PRESETS",
@@ -405,7 +406,7 @@ def _no_return_schema(func: _Func) -> _Func:
     return func
 
 
-class AgingReport(BaseModel):
+class AgingReport(BaseModel, Tabular):
     """An aging as of a date: totals, lines per customer and group, and document rows.
 
     ``totals`` has one line per currency (one line when the report was revalued into a

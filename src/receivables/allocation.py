@@ -78,6 +78,7 @@ from receivables.models import (
     RemittanceLine,
 )
 from receivables.money import ExactDecimal, FxQuote, FxRates, Money, split
+from receivables.tabular import Tabular
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -569,7 +570,7 @@ class AllocationFx(_Frozen):
     issue_rate_date: date | None
 
 
-class AllocationResult(_Frozen):
+class AllocationResult(_Frozen, Tabular):
     """The outcome of allocating one payment or credit memo: what to post, and why.
 
     Conservation holds by construction (the model refuses anything else):
@@ -1750,7 +1751,7 @@ class UnappliedCash(_Frozen):
     remittance_lines: int = 0
 
 
-class UnappliedCashReport(_Frozen):
+class UnappliedCashReport(_Frozen, Tabular):
     """Unapplied cash as of a date: one row per payment or memo, totals per currency."""
 
     as_of: date

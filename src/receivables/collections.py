@@ -53,6 +53,7 @@ from receivables.models import (
     PromiseToPay,
 )
 from receivables.money import ExactDecimal, FxRates, Money, to_decimal
+from receivables.tabular import Tabular
 
 __all__ = [
     "CollectableItem",
@@ -396,7 +397,7 @@ class KeptRate(_Frozen):
     note: str | None = None
 
 
-class PromiseReport(_Frozen):
+class PromiseReport(_Frozen, Tabular):
     """Every promise made on or before ``as_of``, judged, with kept rates."""
 
     as_of: date
@@ -845,7 +846,7 @@ class SkippedCustomer(_Frozen):
     reason: str
 
 
-class Worklist(_Frozen):
+class Worklist(_Frozen, Tabular):
     """Customers ranked for the collector's day, highest score first."""
 
     as_of: date

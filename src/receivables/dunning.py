@@ -62,6 +62,7 @@ from receivables.interest import (
 from receivables.ledger import Ledger, OpenItem
 from receivables.models import DebitMemo, DebitReason, PromiseToPay
 from receivables.money import Money
+from receivables.tabular import Tabular
 
 __all__ = [
     "DEFAULT_POLICIES",
@@ -621,7 +622,7 @@ class DunningOutcome(BaseModel):
     actions: tuple[SuspendService | EscalateToLegal, ...] = ()
 
 
-class DunningRun(BaseModel):
+class DunningRun(BaseModel, Tabular):
     """A proposal: per customer the stage to send, and everything skipped with its reason."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -47,6 +47,7 @@ from receivables.errors import CurrencyMismatch, ReceivablesError
 from receivables.ledger import Ledger, OpenItem
 from receivables.models import Application, DebitMemo, Invoice, Payment, PromiseToPay
 from receivables.money import ExactDecimal, FxRates, Money, split, to_decimal
+from receivables.tabular import Tabular
 
 __all__ = [
     "Backtest",
@@ -553,7 +554,7 @@ class ItemForecast(_Frozen):
     reasons: tuple[str, ...] = ()
 
 
-class CashForecast(_Frozen):
+class CashForecast(_Frozen, Tabular):
     """Expected receipts per period from the open items on ``as_of``."""
 
     as_of: date
@@ -1117,7 +1118,7 @@ class BacktestSummary(_Frozen):
     band_coverage: ExactDecimal
 
 
-class Backtest(_Frozen):
+class Backtest(_Frozen, Tabular):
     """The forecast replayed as of past cut-offs, with its error per period and in total."""
 
     start: date

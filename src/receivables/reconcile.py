@@ -77,6 +77,7 @@ from receivables.errors import ReceivablesError
 from receivables.fx import LINES, Key, Line, Roll, Valuation, View, group_effects
 from receivables.ledger import Ledger, OpenItem, document_date, movement_date
 from receivables.money import FxRates, Money
+from receivables.tabular import Tabular
 
 __all__ = [
     "Figure",
@@ -142,7 +143,7 @@ class RollForwardRow(BaseModel):
         return tuple((name, getattr(self, name)) for name in names)
 
 
-class RollForward(BaseModel):
+class RollForward(BaseModel, Tabular):
     """A roll-forward from ``start`` to ``as_of`` in one view: a row per customer and
     currency, a total per currency, and the rules used to value the figures."""
 

@@ -70,6 +70,7 @@ from receivables.fx import FxError, RateSource, Valuation, View, carrying_amount
 from receivables.ledger import Ledger, OpenItem
 from receivables.money import ExactDecimal, FxRates, Money
 from receivables.reconcile import RollForwardRow, reconcile
+from receivables.tabular import Tabular
 
 __all__ = [
     "Statement",
@@ -138,7 +139,7 @@ class StatementRate(BaseModel):
     rate_date: date | None = None
 
 
-class Statement(BaseModel):
+class Statement(BaseModel, Tabular):
     """A customer's statement of account on ``as_of`` in one view.
 
     ``currency`` is the view currency (None in the transaction view, whose lines keep

@@ -56,6 +56,7 @@ from receivables.allocation import DEFAULT_POLICY, AllocationPolicy, AllocationR
 from receivables.ledger import Ledger, OpenItem, is_debit
 from receivables.models import Customer, Payment, RemittanceLine
 from receivables.money import ExactDecimal, FxRates, Money
+from receivables.tabular import Tabular
 
 __all__ = [
     "DEFAULT_IDENTIFICATION",
@@ -548,7 +549,7 @@ class ReceiptMatch(BaseModel):
     notes: tuple[str, ...] = ()
 
 
-class StatementMatch(BaseModel):
+class StatementMatch(BaseModel, Tabular):
     """The proposals for every receipt of a statement, in (receipt date, id) order.
 
     Receipts are allocated one after the other against the open items left by the ones
