@@ -95,3 +95,33 @@ def test_report_announces_each_step_in_order() -> None:
         progress=seen.append,
     )
     assert tuple(seen) == REPORT_STEPS
+
+
+def test_dso_trend_of_the_current_month_stops_at_as_of() -> None:
+    """As of 15 January, the invoice of 20 January does not exist yet: January's DSO is
+    the month to date, 100.00 open / 100.00 sold x 15 days = 15.00 days."""
+    from datetime import date
+
+    from receivables.ledger import Ledger
+    from receivables.models import Invoice
+
+    ledger = Ledger(
+        [
+            Invoice(id="I1", customer_id="C1", issue_date=date(2026, 1, 5), total="100.00 USD"),
+            Invoice(id="I2", customer_id="C1", issue_date=date(2026, 1, 20), total="900.00 USD"),
+        ]
+    )
+    page = html_report(ledger, as_of=date(2026, 1, 15), currency="USD", months=1, horizon=1)
+    assert '<td>2026-01</td><td class="n">15.00</td>' in page
+
+
+def test_month_periods_end_the_last_month_on_as_of() -> None:
+    from datetime import date
+
+    from receivables.report import month_periods
+
+    months = month_periods(date(2026, 2, 10), 2)
+    assert [(p.start, p.end) for p in months] == [
+        (date(2026, 1, 1), date(2026, 1, 31)),
+        (date(2026, 2, 1), date(2026, 2, 10)),
+    ]

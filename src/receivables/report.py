@@ -54,15 +54,21 @@ DsoPoint = tuple[str, Decimal | None, Decimal | None]
 def month_periods(as_of: date, months: int) -> list[Period]:
     """The ``months`` calendar months ending with the month of ``as_of``, oldest first.
 
+    The last one is the month to date: it ends on ``as_of``, because a sale or a
+    payment dated after ``as_of`` has not happened yet on the report's date.
+
     Examples:
-        >>> [p.start.isoformat() for p in month_periods(date(2026, 1, 15), 2)]
-        ['2025-12-01', '2026-01-01']
+        >>> [(p.start.isoformat(), p.end.isoformat())
+        ...  for p in month_periods(date(2026, 1, 15), 2)]
+        [('2025-12-01', '2025-12-31'), ('2026-01-01', '2026-01-15')]
     """
     result: list[Period] = []
     year, month = as_of.year, as_of.month
     for _ in range(months):
         result.append(Period.month(year, month))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    if result:
+        result[0] = Period.custom(result[0].start, as_of)
     return list(reversed(result))
 
 
