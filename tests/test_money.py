@@ -366,3 +366,19 @@ def test_derived_rates_do_not_depend_on_the_callers_decimal_context() -> None:
         assert RATES.rate("GBP", "USD", on=date(2026, 2, 2)) == crossed
     with decimal.localcontext(prec=5):
         assert RATES.rate("USD", "EUR", on=date(2026, 2, 2)) == plain
+
+
+def test_arithmetic_and_rounding_do_not_depend_on_the_callers_decimal_context() -> None:
+    """A caller running at 5 significant digits still gets cents: 123,456.78 + 0.01 is
+    123,456.79, three times 123,456.78 is 370,370.34, and 123,456.785 rounds to .79."""
+    import decimal
+
+    big = Money("123456.78", "USD")
+    with decimal.localcontext(prec=5):
+        assert (big + Money("0.01", "USD")).amount == Decimal("123456.79")
+        assert (big - Money("0.01", "USD")).amount == Decimal("123456.77")
+        assert (big * 3).amount == Decimal("370370.34")
+        assert (big / 2).amount == Decimal("61728.39")
+        assert Money("123456.785", "USD").quantize().amount == Decimal("123456.79")
+        assert big.is_quantized
+        assert big.minor == 12345678

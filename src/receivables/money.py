@@ -100,6 +100,16 @@ _CODE_RE: Final = re.compile(r"^[A-Z]{3}$")
 # gives the same rate whatever decimal context the caller happens to run in.
 _RATE_CONTEXT: Final = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN)
 
+# Money arithmetic runs in this fixed context (Python's default precision, stated), not in
+# whatever context the caller set: a caller at prec=5 must still get 123456.78 + 0.01 exact.
+_MONEY_CONTEXT: Final = decimal.Context(
+    prec=28,
+    rounding=decimal.ROUND_HALF_EVEN,
+    Emax=decimal.MAX_EMAX,
+    Emin=decimal.MIN_EMIN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+
 
 @lru_cache(maxsize=512)
 def currency_of(code: str) -> moneyed.Currency:
@@ -136,7 +146,7 @@ def minor_units(currency: str | moneyed.Currency) -> int:
 
 @lru_cache(maxsize=512)
 def _exponent(code: str) -> Decimal:
-    return Decimal(1).scaleb(-minor_units(code))
+    return Decimal(1).scaleb(-minor_units(code), _MONEY_CONTEXT)
 
 
 def _check_rounding(rounding: str) -> str:
@@ -245,7 +255,7 @@ class Money(moneyed.Money):
         """
         if isinstance(units, bool) or not isinstance(units, int):
             raise InvalidAmount(f"minor units {units!r} must be an int")
-        return cls(Decimal(units).scaleb(-minor_units(currency)), currency)
+        return cls(Decimal(units).scaleb(-minor_units(currency), _MONEY_CONTEXT), currency)
 
     # -- minor units --------------------------------------------------------------------
     @property
@@ -256,12 +266,18 @@ class Money(moneyed.Money):
     def quantize(self, rounding: str = DEFAULT_ROUNDING) -> Money:
         """Round to the currency's minor unit with ``rounding`` (default half up)."""
         exp = _exponent(self.code)
-        return Money(self.amount.quantize(exp, rounding=_check_rounding(rounding)), self.currency)
+        rounded = self.amount.quantize(
+            exp, rounding=_check_rounding(rounding), context=_MONEY_CONTEXT
+        )
+        return Money(rounded, self.currency)
 
     @property
     def is_quantized(self) -> bool:
         """True when the amount has no digits below the currency's minor unit."""
-        return self.amount == self.amount.quantize(_exponent(self.code), rounding=ROUND_HALF_UP)
+        exp = _exponent(self.code)
+        return self.amount == self.amount.quantize(
+            exp, rounding=ROUND_HALF_UP, context=_MONEY_CONTEXT
+        )
 
     @property
     def minor(self) -> int:
@@ -270,7 +286,7 @@ class Money(moneyed.Money):
             raise InvalidAmount(
                 f"{self.amount} {self.code} has digits below the minor unit; quantize it first"
             )
-        return int(self.amount.scaleb(minor_units(self.code)))
+        return int(self.amount.scaleb(minor_units(self.code), _MONEY_CONTEXT))
 
     # -- arithmetic ---------------------------------------------------------------------
     def __add__(self, other: object) -> Money:
@@ -280,7 +296,7 @@ class Money(moneyed.Money):
                     f"cannot add {self.code} and {other.currency.code} amounts;"
                     " convert one with FxRates first"
                 )
-            return Money(self.amount + other.amount, self.currency)
+            return Money(_MONEY_CONTEXT.add(self.amount, other.amount), self.currency)
         if isinstance(other, int) and not isinstance(other, bool) and other == 0:
             return self
         return NotImplemented
@@ -298,19 +314,19 @@ class Money(moneyed.Money):
         return (-self).__add__(other)
 
     def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
+        return Money(_MONEY_CONTEXT.minus(self.amount), self.currency)
 
     def __pos__(self) -> Money:
         return self
 
     def __abs__(self) -> Money:
-        return Money(abs(self.amount), self.currency)
+        return Money(_MONEY_CONTEXT.abs(self.amount), self.currency)
 
     def __mul__(self, other: object) -> Money:
         if isinstance(other, moneyed.Money):
             raise TypeError("cannot multiply two amounts of money")
         if isinstance(other, (Decimal, int)) and not isinstance(other, bool):
-            return Money(self.amount * other, self.currency)
+            return Money(_MONEY_CONTEXT.multiply(self.amount, other), self.currency)
         if isinstance(other, float):
             to_decimal(other, what="factor")
         return NotImplemented
@@ -329,9 +345,9 @@ class Money(moneyed.Money):
                 raise CurrencyMismatch(
                     f"cannot divide {self.code} by {other.currency.code}; convert first"
                 )
-            return self.amount / other.amount
+            return _MONEY_CONTEXT.divide(self.amount, other.amount)
         if isinstance(other, (Decimal, int)) and not isinstance(other, bool):
-            return Money(self.amount / other, self.currency)
+            return Money(_MONEY_CONTEXT.divide(self.amount, other), self.currency)
         if isinstance(other, float):
             to_decimal(other, what="divisor")
         return NotImplemented
