@@ -35,7 +35,7 @@ def test_netsuite_export_reads_good_rows_and_reports_every_other_line(items_text
     assert result.rows_read == 13
     by_line = {i.line: i for i in result.issues}
     assert {line: i.severity for line, i in by_line.items()} == {
-        5: "error",  # "(1.000,00)" read with US separators is 1.00000: less than open 200
+        5: "error",  # "(1.000,00)" is not an amount with US separators
         6: "warning",  # Journal mapped to skip
         7: "error",  # 02/30/2026
         8: "error",  # abc
@@ -76,7 +76,8 @@ def test_multi_line_field_counts_its_physical_lines(items_text: str) -> None:
 
 
 def test_raise_on_errors_lists_the_lines(items_text: str) -> None:
-    with pytest.raises(ParseError, match=r"^line 5: 7 bad rows: line 5, column 'Amount Remaining'"):
+    expected = r"^line 5: 7 bad rows: line 5, column 'Amount': error: '\(1.000,00\)' is"
+    with pytest.raises(ParseError, match=expected):
         read_open_items(items_text).raise_on_errors()
 
 
@@ -171,3 +172,28 @@ def test_customers_and_open_items_build_one_ledger(items_text: str) -> None:
     ledger = items.to_ledger(customers=customers.customers)
     assert ledger.customer("C1").name == "Acme Corp"
     assert len(ledger) == 4
+
+
+@pytest.mark.parametrize("text", ["12,34", "1,2,3", "1,0000.00", "12 34"])
+def test_separators_that_do_not_group_by_three_are_refused(text: str) -> None:
+    # "12,34" is a decimal comma read with US separators: 12.34, never 1234.
+    with pytest.raises(ValueError, match="not grouped by three"):
+        parse_amount(text)
+
+
+def test_european_grouping_reads_with_its_own_separators() -> None:
+    assert parse_amount("1.234.567,89", decimal_separator=",", thousands_separator=".") == (
+        Decimal("1234567.89")
+    )
+
+
+def test_amount_with_more_decimals_than_the_currency_allows_is_an_error_row() -> None:
+    # JPY has no minor unit (ISO 4217 exponent 0): 1000.50 JPY must not become 1001 JPY.
+    result = read_open_items(
+        "Date,Type,Document Number,Name,Due Date,Currency,Amount,Amount Remaining\n"
+        "02/03/2026,Invoice,INV-1,C1,,JPY,1000.50,1000.50\n"
+    )
+    assert result.documents == ()
+    (issue,) = result.issues
+    assert (issue.line, issue.severity, issue.column) == (2, "error", "Amount Remaining")
+    assert "more decimals than JPY allows" in issue.message

@@ -116,11 +116,17 @@ def parse_amount(
         raise ValueError(f"{raw!r} is not an amount: more than one minus sign")
     negative = signs == 1
     s = s.strip(_SYMBOLS).strip()
-    if thousands_separator:
-        s = s.replace(thousands_separator, "")
-    s = s.replace(" ", "")
-    if decimal_separator != ".":
-        s = s.replace(decimal_separator, ".")
+    whole, point, fraction = s.partition(decimal_separator)
+    separators = {" ", thousands_separator} - {""}
+    if any(sep in whole for sep in separators):
+        # A separator that does not group by three is a decimal comma read with the
+        # wrong mapping ("12,34" is 12.34, not 1234): refuse it rather than guess.
+        group = "[" + re.escape("".join(sorted(separators))) + "]"
+        if not re.fullmatch(rf"\d{{1,3}}(?:{group}\d{{3}})+", whole):
+            raise ValueError(f"{raw!r} is not an amount: digits are not grouped by three")
+        for sep in separators:
+            whole = whole.replace(sep, "")
+    s = f"{whole}.{fraction}" if point else whole
     if not _NUMBER_RE.match(s):
         raise ValueError(f"{raw!r} is not an amount")
     try:
@@ -471,6 +477,11 @@ def _document(
         due = _date(row, mapping.due_date, mapping.date_formats)
     try:
         money = Money(abs(remaining), currency)
+        if not money.is_quantized:
+            raise _RowFailed(
+                mapping.open_amount or mapping.amount,
+                f"amount {remaining} has more decimals than {currency} allows",
+            )
         if kind == "payment":
             return Payment(id=doc_id, customer_id=customer_id, received_on=issue_date, amount=money)
         if kind == "credit_memo":
