@@ -301,3 +301,26 @@ def test_zero_receipt_is_a_parse_error_at_the_entry() -> None:
     with pytest.raises(ParseError, match="must be positive") as err:
         read_camt053(doc(entry(amount='<Amt Ccy="EUR">0.00</Amt>')))
     assert err.value.location == "/Document/BkToCstmrStmt/Stmt/Ntry"
+
+
+def _split_entry(*amounts: str) -> str:
+    details = "".join(
+        f"<TxDtls><Refs><AcctSvcrRef>T{k}</AcctSvcrRef></Refs>"
+        f'<AmtDtls><TxAmt><Amt Ccy="EUR">{a}</Amt></TxAmt></AmtDtls></TxDtls>'
+        for k, a in enumerate(amounts, start=1)
+    )
+    return entry(extra=f"<NtryDtls>{details}</NtryDtls>")
+
+
+def test_batch_split_whose_parts_do_not_add_up_to_the_entry_is_refused() -> None:
+    # The entry books 10.00 EUR; two details of 7.00 would post 14.00 of receipts.
+    with pytest.raises(ParseError, match=r"add up to 7.00 EUR \+ 7.00 EUR, not the entry's 10.00"):
+        read_camt053(doc(_split_entry("7.00", "7.00")))
+
+
+def test_batch_split_that_adds_up_gives_one_receipt_per_detail() -> None:
+    st = read_camt053(doc(_split_entry("3.00", "7.00")))
+    assert [(p.id, p.amount) for p in st.receipts] == [
+        ("T1", Money("3.00", "EUR")),
+        ("T2", Money("7.00", "EUR")),
+    ]

@@ -393,8 +393,18 @@ class _EntryReader:
             tx.find("Amt") is not None or tx.find("AmtDtls/TxAmt/Amt") is not None for tx in details
         )
         if split:
-            for k, tx in enumerate(details, start=1):
-                tx_amount = _money(tx.find("Amt") or tx.require("AmtDtls/TxAmt/Amt"))
+            parts = [_money(tx.find("Amt") or tx.require("AmtDtls/TxAmt/Amt")) for tx in details]
+            if (
+                any(p.code != amount.code for p in parts)
+                or sum(parts, Money.zero(amount.code)) != amount
+            ):
+                # Splitting must conserve the booked amount: parts that do not add up would
+                # post more (or less) cash than reached the account.
+                listed = " + ".join(str(p) for p in parts)
+                raise entry.fail(
+                    f"the transaction details add up to {listed}, not the entry's {amount}"
+                )
+            for k, (tx, tx_amount) in enumerate(zip(details, parts, strict=True), start=1):
                 ref = tx.text("Refs/AcctSvcrRef")
                 ident = self._unique(ref, f"{entry_ref or base}-{k}", tx)
                 self._receipt(ident, entry, tx, tx_amount, received, valued, ref or entry_ref)
