@@ -278,7 +278,7 @@ def test_amount_in_another_currency_is_refused() -> None:
 
 def test_total_that_does_not_add_up_is_refused() -> None:
     broken = good_xml().replace(">135.82<", ">135.83<")
-    with pytest.raises(ParseError, match="does not equal the lines"):
+    with pytest.raises(ParseError, match=r"TaxInclusiveAmount 135.83 EUR is not .*BR-CO-15"):
         parse_ubl(broken)
 
 
@@ -293,3 +293,54 @@ def test_line_amount_that_is_not_quantity_times_price_is_refused() -> None:
 def test_other_root_is_refused() -> None:
     with pytest.raises(ParseError, match=r"not a UBL 2\.1 Invoice or CreditNote"):
         parse_ubl('<Order xmlns="urn:oasis:names:specification:ubl:schema:xsd:Order-2"/>')
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "rule"),
+    [
+        # EN 16931-1:2017, 6.4 business rules; the good invoice: lines 113.48, tax 22.34.
+        (
+            '<cbc:TaxAmount currencyID="EUR">22.34<',
+            '<cbc:TaxAmount currencyID="EUR">99.00<',
+            "BR-CO-14",
+        ),
+        (
+            'LineExtensionAmount currencyID="EUR">113.48<',
+            'LineExtensionAmount currencyID="EUR">113.47<',
+            "BR-CO-10",
+        ),
+        (
+            'TaxExclusiveAmount currencyID="EUR">113.48<',
+            'TaxExclusiveAmount currencyID="EUR">1.00<',
+            "BR-CO-13",
+        ),
+        (
+            'PayableAmount currencyID="EUR">135.82<',
+            'PayableAmount currencyID="EUR">1.00<',
+            "BR-CO-16",
+        ),
+    ],
+)
+def test_document_totals_that_contradict_the_lines_are_refused(
+    old: str, new: str, rule: str
+) -> None:
+    broken = good_xml().replace(old, new, 1)
+    assert broken != good_xml()
+    with pytest.raises(ParseError, match=rule):
+        parse_ubl(broken)
+
+
+def test_total_with_more_decimals_than_the_currency_is_refused_not_rounded() -> None:
+    broken = good_xml().replace(">135.82<", ">135.824<")
+    with pytest.raises(ParseError, match="more decimals than EUR allows"):
+        parse_ubl(broken)
+
+
+def test_prepaid_amount_lowers_the_payable_amount_only() -> None:
+    # BR-CO-16: payable 135.82 - prepaid 35.82 = 100.00; the invoice is still 135.82.
+    xml = good_xml().replace(
+        '<cbc:PayableAmount currencyID="EUR">135.82<',
+        '<cbc:PrepaidAmount currencyID="EUR">35.82</cbc:PrepaidAmount>'
+        '<cbc:PayableAmount currencyID="EUR">100.00<',
+    )
+    assert parse_ubl(xml).document.total == A("135.82 EUR")

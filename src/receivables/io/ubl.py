@@ -471,7 +471,9 @@ class _Node:
             raise ParseError(f"{value!r} is not a number", location=f"{self.path}/{name}")
         return number
 
-    def money(self, name: str, currency: str) -> Money:
+    def money(self, name: str, currency: str, *, exact: bool = True) -> Money:
+        """The amount of element ``name``; ``exact`` refuses digits below the minor unit
+        (an amount, EN 16931 BR-DEC rules) rather than rounding them away."""
         node = self.need(name)
         code = node.el.get("currencyID")
         if code != currency:
@@ -479,7 +481,18 @@ class _Node:
                 f"currencyID {code!r} differs from the document currency {currency}",
                 location=node.path,
             )
-        return Money(self.decimal(name), currency).quantize()
+        money = Money(self.decimal(name), currency)
+        if exact and not money.is_quantized:
+            raise ParseError(
+                f"{money.amount} has more decimals than {currency} allows", location=node.path
+            )
+        return money.quantize()
+
+    def optional_money(self, name: str, currency: str) -> Money:
+        """The amount of element ``name``, zero when the element is absent."""
+        if self.find(name) is None:
+            return Money.zero(currency)
+        return self.money(name, currency)
 
 
 def _read_party(node: _Node) -> Party:
@@ -611,7 +624,9 @@ def _read_invoice(root: _Node, limits: UblLimits) -> UblDocument:
             else Decimal(0)
         )
         quantity = node.decimal("cbc:InvoicedQuantity")
-        price = node.need("cac:Price").money("cbc:PriceAmount", currency)
+        # A unit price may carry more digits than the currency (EN 16931 BT-146); the
+        # line amount below is what binds.
+        price = node.need("cac:Price").money("cbc:PriceAmount", currency, exact=False)
         net = node.money("cbc:LineExtensionAmount", currency)
         if (price * quantity).quantize() != net:
             raise ParseError(
@@ -634,6 +649,7 @@ def _read_invoice(root: _Node, limits: UblLimits) -> UblDocument:
         by_rate[raw[5]].append(i)
     tax_node = root.need("cac:TaxTotal")
     line_tax: dict[int, Money] = {}
+    subtotal_tax = Money.zero(currency)
     for sub in tax_node.all("cac:TaxSubtotal"):
         cat = sub.need("cac:TaxCategory")
         rate = cat.decimal("cbc:Percent") if cat.find("cbc:Percent") is not None else Decimal(0)
@@ -641,6 +657,7 @@ def _read_invoice(root: _Node, limits: UblLimits) -> UblDocument:
         if not members:
             raise ParseError(f"TaxSubtotal at {rate}% has no line at that rate", location=sub.path)
         tax = sub.money("cbc:TaxAmount", currency)
+        subtotal_tax += tax
         weights = [raw_lines[i][4].amount for i in members]
         if sum(weights) > 0:
             parts = split(tax, weights)
@@ -671,6 +688,13 @@ def _read_invoice(root: _Node, limits: UblLimits) -> UblDocument:
         )
     totals = root.need("cac:LegalMonetaryTotal")
     payable = totals.money("cbc:TaxInclusiveAmount", currency)
+    _check_totals(
+        totals,
+        tax_node,
+        line_net=sum((raw[4] for raw in raw_lines), Money.zero(currency)),
+        subtotal_tax=subtotal_tax,
+        currency=currency,
+    )
     try:
         invoice = Invoice(
             id=root.need_text("cbc:ID"),
@@ -692,6 +716,57 @@ def _read_invoice(root: _Node, limits: UblLimits) -> UblDocument:
         customization_id=root.text("cbc:CustomizationID"),
         profile_id=root.text("cbc:ProfileID"),
     )
+
+
+def _check_totals(
+    totals: _Node, tax_node: _Node, *, line_net: Money, subtotal_tax: Money, currency: str
+) -> None:
+    """The document totals agree with the lines and the tax breakdown, as EN 16931-1:2017
+    section 6.4 requires (business rules BR-CO-10, -13, -14, -15 and -16); a total that
+    contradicts them is refused, never silently replaced by the lines' sum."""
+    tax_total = tax_node.money("cbc:TaxAmount", currency)
+    net = totals.money("cbc:LineExtensionAmount", currency)
+    exclusive = totals.money("cbc:TaxExclusiveAmount", currency)
+    inclusive = totals.money("cbc:TaxInclusiveAmount", currency)
+    payable = totals.money("cbc:PayableAmount", currency)
+    allowances = totals.optional_money("cbc:AllowanceTotalAmount", currency)
+    charges = totals.optional_money("cbc:ChargeTotalAmount", currency)
+    prepaid = totals.optional_money("cbc:PrepaidAmount", currency)
+    rounding = totals.optional_money("cbc:PayableRoundingAmount", currency)
+    rules = (
+        (tax_node, "BR-CO-14", "TaxAmount", tax_total, subtotal_tax, "the TaxSubtotal amounts"),
+        (totals, "BR-CO-10", "LineExtensionAmount", net, line_net, "the lines' net amounts"),
+        (
+            totals,
+            "BR-CO-13",
+            "TaxExclusiveAmount",
+            exclusive,
+            net - allowances + charges,
+            "LineExtensionAmount - AllowanceTotalAmount + ChargeTotalAmount",
+        ),
+        (
+            totals,
+            "BR-CO-15",
+            "TaxInclusiveAmount",
+            inclusive,
+            exclusive + tax_total,
+            "TaxExclusiveAmount + TaxTotal/TaxAmount",
+        ),
+        (
+            totals,
+            "BR-CO-16",
+            "PayableAmount",
+            payable,
+            inclusive - prepaid + rounding,
+            "TaxInclusiveAmount - PrepaidAmount + PayableRoundingAmount",
+        ),
+    )
+    for node, rule, name, stated, expected, formula in rules:
+        if stated != expected:
+            raise ParseError(
+                f"{name} {stated} is not {formula} = {expected} (EN 16931 {rule})",
+                location=f"{node.path}/cbc:{name}",
+            )
 
 
 def _need_date(root: _Node, name: str) -> date:
