@@ -175,3 +175,19 @@ def test_attach_refuses_another_amount_or_currency() -> None:
     advice = RemittanceAdvice(lines=(RemittanceLine(reference="I", amount="10.00 USD"),))
     with pytest.raises(ParseError, match="remittance"):
         advice.attach(pay)
+
+
+def test_x12_820_payment_amount_below_the_cent_is_refused_not_rounded() -> None:
+    text = (DATA / "x12_820.edi").read_text().replace("BPR*C*9200.00*", "BPR*C*9200.004*")
+    with pytest.raises(
+        ParseError, match=r"BPR02 amount 9200\.004 has more decimals than USD"
+    ) as err:
+        read_x12_820(text)
+    assert err.value.location == "segment 4 (BPR)"
+
+
+def test_x12_820_negative_payment_amount_is_refused() -> None:
+    text = (DATA / "x12_820.edi").read_text().replace("BPR*C*9200.00*", "BPR*C*-9200.00*")
+    with pytest.raises(ParseError, match=r"BPR02 amount -9200\.00 is negative") as err:
+        read_x12_820(text)
+    assert err.value.location == "segment 4 (BPR)"

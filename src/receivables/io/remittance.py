@@ -330,7 +330,10 @@ def read_x12_820(
             continue
         count += 1
         if tag == "BPR":
-            current["amount"] = _decimal(el(2), where, "BPR02 amount")
+            current["amount"] = el(2)
+            current["amount_at"] = where
+            if _decimal(el(2), where, "BPR02 amount") < 0:
+                raise ParseError(f"BPR02 amount {el(2)} is negative", location=where)
             current["method"] = el(4) or None
             if el(16):
                 current["date"] = _x12_date(el(16), where)
@@ -363,11 +366,14 @@ def read_x12_820(
                 raise ParseError(f"SE01 says {el(1)} segments, the set has {count}", location=where)
             if "amount" not in current:
                 raise ParseError("the transaction set has no BPR segment", location=where)
-            code = str(current["currency"])
-            try:
-                amount = Money(current["amount"], code).quantize()
-            except ReceivablesError as exc:
-                raise ParseError(str(exc), location=where) from None
+            # The currency (CUR) follows BPR, so the amount is checked against it here,
+            # refused rather than rounded when it has more decimals than the currency.
+            amount = _money(
+                str(current["amount"]),
+                str(current["currency"]),
+                str(current["amount_at"]),
+                "BPR02 amount",
+            )
             result.append(
                 RemittanceAdvice(
                     payment_reference=_opt(current.get("reference")),
