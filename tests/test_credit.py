@@ -503,6 +503,20 @@ def test_paydex_style_anchors_follow_the_published_key(days: int, score: int) ->
     assert paydex_style_score(D(days)) == score
 
 
+@pytest.mark.parametrize(
+    ("days", "score"),
+    [(-20, 90), (-10, 85), (22, 60), (23, 59), (26, 55), (33, 49), (45, 45)],
+)
+def test_paydex_style_score_matches_the_published_value_chart_between_anchors(
+    days: int, score: int
+) -> None:
+    """D&B's PAYDEX Value Chart (dandb.com glossary 'PAYDEX'): 90 = 20 days sooner than
+    terms, 85 = 10 days sooner, 59 = 23 days beyond, 55 = 26, 49 = 33, 45 = 45 days beyond;
+    so the key has an anchor at 90 / 20 days early and 60 / 22 days beyond, not a straight
+    line from 100 to 80 and from 70 to 50."""
+    assert paydex_style_score(D(days)) == score
+
+
 def test_behaviour_policy_refuses_rising_scores() -> None:
     with pytest.raises(ValidationError, match="anchors"):
         BehaviourPolicy(anchors=((0, 50), (10, 60)))

@@ -827,8 +827,10 @@ def _summary(outcome: Action, reasons: list[CreditReason], override_id: str | No
 
 _PAYDEX_KEY: Final = (
     (-30, 100),
+    (-20, 90),
     (0, 80),
     (15, 70),
+    (22, 60),
     (30, 50),
     (60, 40),
     (90, 30),
@@ -840,8 +842,9 @@ class BehaviourPolicy(_Frozen):
     """How :func:`payment_behaviour` reads the history.
 
     ``anchors`` map days beyond terms to a 0-100 score (linear in between, flat outside).
-    The default follows the published D&B PAYDEX key: 100 anticipates (30 days early),
-    80 pays on terms, 70 15 days beyond, 50 30 days, 40 60 days, 30 90 days, 20 120 days.
+    The default follows the published D&B PAYDEX key and value chart (dandb.com glossary
+    "PAYDEX"): 100 anticipates (30 days early), 90 20 days early, 80 pays on terms, 70 15
+    days beyond, 60 22 days beyond, 50 30 days, 40 60 days, 30 90 days, 20 120 days.
     """
 
     lookback_months: int = Field(default=12, gt=0, strict=True)
