@@ -217,6 +217,31 @@ def test_add_rounds_once_from_the_exact_difference() -> None:
     assert metric.value == Decimal("6.08")
 
 
+def test_dso_rounds_an_exact_half_day_fraction_up_once() -> None:
+    """3 / 2,920 x 365 = 0.375 exactly: half up gives 0.38. Dividing first (3 / 2,920 =
+    0.00102739...) and multiplying the 28-digit quotient by 365 gives 0.37499..., which
+    a second rounding turns into 0.37."""
+    assert dso(ending_ar=3, credit_sales=2_920, days=365).value == Decimal("0.38")
+    assert best_possible_dso(current_ar=3, credit_sales=2_920, days=365).value == Decimal("0.38")
+    add = average_days_delinquent(ending_ar=8, current_ar=5, credit_sales=2_920, days=365)
+    assert add.value == Decimal("0.38")
+
+
+def test_cei_rounds_an_exact_half_up_once() -> None:
+    """B 0, S 64 over N 3 months, ending total 18, ending current 0:
+    (64/3 - 18) / (64/3) x 100 = (10/3) / (64/3) x 100 = 15.625 exactly -> 15.63."""
+    metric = collection_effectiveness_index(
+        beginning_ar=0, credit_sales=64, ending_total_ar=18, ending_current_ar=0, months=3
+    )
+    assert metric.value == Decimal("15.63")
+
+
+def test_countback_rounds_the_pro_rata_period_once() -> None:
+    """AR 157 against 1,120 of sales over 28 days: 157 / 1,120 x 28 = 3.925 -> 3.93."""
+    february = Period.month(2026, 2)
+    assert countback_dso(ending_ar=157, sales=[(february, 1_120)]).value == Decimal("3.93")
+
+
 def test_weighted_average_days_late_counts_on_time_invoices_as_zero() -> None:
     metric = weighted_average_days_late(invoices=[(100, 10), (1_000, 20), (500, -3)])
     # (100 x 10 + 1000 x 20 + 500 x 0) / 1600 = 13.125

@@ -36,7 +36,8 @@ import decimal
 import itertools
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from typing import Final, Literal, Self
 
 from dateutil.relativedelta import relativedelta
@@ -67,8 +68,6 @@ __all__ = [
 Amount = Decimal | int | str | Money
 """A figure given by hand: an exact number, or Money (whose currency is then checked)."""
 
-_CENT: Final = Decimal("0.01")
-_HUNDRED: Final = Decimal(100)
 _ZERO: Final = Decimal(0)
 
 CRF: Final = (
@@ -191,8 +190,18 @@ class Metric(BaseModel):
     steps: tuple[CountbackStep, ...] = ()
 
 
-def _round(value: Decimal) -> Decimal:
-    return value.quantize(_CENT, rounding=ROUND_HALF_UP)
+def _round_exact(value: Fraction) -> Decimal:
+    """``value`` rounded once, half up (away from zero), to two decimals.
+
+    A ratio is kept as an exact fraction until this one rounding: a Decimal quotient is
+    already rounded to the context's 28 digits, and 3 / 2920 x 365 = 0.375 computed that
+    way is 0.37499..., which a second rounding turns into 0.37 instead of 0.38.
+    """
+    hundredths = abs(value) * 100
+    whole, rest = divmod(hundredths.numerator, hundredths.denominator)
+    if 2 * rest >= hundredths.denominator:
+        whole += 1
+    return Decimal(f"{-whole if value < 0 else whole}E-2")
 
 
 # --------------------------------------------------------------------------------------
@@ -449,7 +458,7 @@ def _ratio_days(
     numerator: Decimal, sales: Decimal, days: int, what: str
 ) -> tuple[Decimal | None, str | None]:
     if sales > 0:
-        return _round(numerator / sales * days), None
+        return _round_exact(Fraction(numerator) * days / Fraction(sales)), None
     if numerator == 0 and sales == 0:
         return Decimal("0.00"), f"no {what} and no credit sales: 0 by convention"
     return None, f"credit sales are {sales}: {what} cannot be expressed in days of sales"
@@ -742,6 +751,7 @@ def countback_dso(
             )
     left = receivables
     total_days = _ZERO
+    exact_days = Fraction(0)
     steps: list[CountbackStep] = []
     reason: str | None = None
     with decimal.localcontext() as ctx:
@@ -758,8 +768,10 @@ def countback_dso(
                 break
             if left >= amount:
                 covered, counted = amount, Decimal(period.days)
+                exact_days += period.days
             else:
                 covered, counted = left, left / amount * period.days
+                exact_days += Fraction(left) * period.days / Fraction(amount)
             steps.append(CountbackStep(period=period, sales=amount, covered=covered, days=counted))
             total_days += counted
             left -= covered
@@ -774,7 +786,7 @@ def countback_dso(
         inputs[f"sales {period.start.isoformat()}..{period.end.isoformat()}"] = _fmt(amount)
     return Metric(
         name="dso_countback",
-        value=_round(total_days),
+        value=_round_exact(exact_days),
         unit="days",
         formula="sum of days of the latest periods whose sales the ending AR covers,"
         " the last one pro rata",
@@ -865,10 +877,12 @@ def collection_effectiveness_index(
         raise MetricError(f"months must be 1 or more, not {months!r}", field="months")
     available = begin + sales / months
     denominator = available - end_current
+    exact_available = Fraction(begin) + Fraction(sales) / months
+    exact_denominator = exact_available - Fraction(end_current)
     value: Decimal | None = None
     reason: str | None = None
-    if denominator > 0:
-        value = _round((available - end_total) / denominator * _HUNDRED)
+    if exact_denominator > 0:
+        value = _round_exact((exact_available - Fraction(end_total)) / exact_denominator * 100)
     else:
         reason = (
             f"nothing was due for collection (beginning AR + sales / N - ending current AR"
@@ -940,7 +954,7 @@ def ar_turnover(
     value: Decimal | None = None
     reason: str | None = None
     if average > 0:
-        value = _round(sales / average)
+        value = _round_exact(Fraction(sales) * 2 / (Fraction(begin) + Fraction(end)))
     else:
         reason = f"average receivables are {average}: turnover is undefined"
     return Metric(
@@ -1019,7 +1033,7 @@ def _behaviour(
     value: Decimal | None = None
     reason: str | None = None
     if weight > 0:
-        value = _round(total / weight)
+        value = _round_exact(Fraction(total) / Fraction(weight))
     else:
         reason = "no invoice was paid in the period: the average is undefined"
     inputs = {"invoices": _fmt(count), "weight": _fmt(weight), "weighted_days": _fmt(total)}
@@ -1157,7 +1171,7 @@ def percent_current(
     value: Decimal | None = None
     reason: str | None = None
     if total > 0:
-        value = _round(current / total * _HUNDRED)
+        value = _round_exact(Fraction(current) * 100 / Fraction(total))
     elif total == 0 and current == 0:
         value, reason = Decimal("0.00"), "no open receivables: 0 by convention"
     else:

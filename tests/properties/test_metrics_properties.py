@@ -214,3 +214,17 @@ def test_disputed_total_is_the_collectable_splits_disputed_total(ledger: Ledger)
     assert Decimal(metric.inputs["disputed_total_ar"]) == expected
     if metric.value is not None:
         assert 0 <= metric.value <= 100
+
+
+def _half_up_hundredths(numerator: int, denominator: int) -> Decimal:
+    whole, rest = divmod(numerator * 100, denominator)
+    return Decimal(whole + (2 * rest >= denominator)).scaleb(-2)
+
+
+@given(ar=money, sales=positive, n=days)
+def test_dso_is_the_exact_ratio_rounded_half_up_once(ar: Decimal, sales: Decimal, n: int) -> None:
+    """In cents both figures are whole numbers: DSO = ar_cents x n / sales_cents, rounded
+    half up once with integer arithmetic (as the frames path computes it)."""
+    ar_cents, sales_cents = int(ar * 100), int(sales * 100)
+    expected = _half_up_hundredths(ar_cents * n, sales_cents)
+    assert dso(ending_ar=ar, credit_sales=sales, days=n).value == expected
