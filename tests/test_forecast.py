@@ -467,3 +467,62 @@ def test_backtest_on_the_sample_ledger_is_within_band() -> None:
     assert len(bt.rows) == 11
     assert bt.overall.mape is not None
     assert bt.overall.mape < Decimal(15)
+
+
+def test_backtest_mape_is_the_mean_of_exact_percentage_errors_rounded_once() -> None:
+    """Three periods with actual 10,000.00 and errors 0.40, 0.40, 0.70: APEs 0.004 %,
+    0.004 %, 0.007 %. MAPE = 0.015 / 3 = 0.005 %, rounded once half up to 0.01; averaging
+    the rows' displayed 0.00, 0.00, 0.01 gives 0.0033 and 0.00 (rounded twice)."""
+    from receivables.forecast import BacktestRow, _summary
+
+    def row(error: str) -> BacktestRow:
+        actual = Money("10000.00", "EUR")
+        forecast = actual + Money(error, "EUR")
+        return BacktestRow(
+            cutoff=date(2026, 1, 31),
+            step=1,
+            label="2026-02",
+            start=date(2026, 2, 1),
+            end=date(2026, 2, 28),
+            low=forecast,
+            forecast=forecast,
+            high=forecast,
+            actual=actual,
+            error=forecast - actual,
+            absolute_percentage_error=(Decimal(error) / 100).quantize(Decimal("0.01")),
+            in_band=False,
+        )
+
+    summary = _summary(None, [row("0.40"), row("0.40"), row("0.70")], "EUR")
+    assert summary.mape == Decimal("0.01")
+
+
+def test_backtest_percentage_error_rounds_half_up_whatever_the_decimal_context() -> None:
+    """Forecast 90.00, actual 64.00: |90 - 64| / 64 x 100 = 40.625 %, half up 40.63 (the
+    house rounding), not the context's half-even 40.62; MAPE of that one period likewise."""
+    ledger = Ledger(
+        [
+            Invoice(
+                id="I1",
+                customer_id="C1",
+                issue_date=date(2026, 1, 5),
+                terms="NET 30",
+                total="90.00 USD",
+            ),
+            Payment(id="P1", customer_id="C1", received_on=date(2026, 2, 10), amount="64.00 USD"),
+        ]
+    ).apply(
+        [
+            Application(
+                id="A1",
+                source_id="P1",
+                target_id="I1",
+                applied_on=date(2026, 2, 10),
+                amount="64.00 USD",
+            )
+        ]
+    )
+    bt = backtest(ledger, start=date(2026, 1, 1), end=date(2026, 2, 28))
+    assert [(str(r.forecast), str(r.actual)) for r in bt.rows] == [("90.00 USD", "64.00 USD")]
+    assert bt.rows[0].absolute_percentage_error == Decimal("40.63")
+    assert bt.overall.mape == Decimal("40.63")

@@ -33,11 +33,12 @@ Examples:
 from __future__ import annotations
 
 import bisect
+import decimal
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Final, Literal
 
 from dateutil.relativedelta import relativedelta
@@ -78,6 +79,8 @@ _PERIODS: Final = ("week", "month", "quarter")
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
 _HUNDRED: Final = Decimal(100)
+_PREC: Final = 50
+_Q_PERCENT: Final = Decimal("0.01")
 _LOW_Q: Final = Decimal("0.75")
 _HIGH_Q: Final = Decimal("0.25")
 
@@ -1151,15 +1154,26 @@ class Backtest(_Frozen, Tabular):
         ]
 
 
+def _ape(error: Money, actual: Money) -> Decimal:
+    """|e| / |A| x 100, exact (the caller rounds)."""
+    with decimal.localcontext() as ctx:
+        ctx.prec = _PREC
+        return abs(error.amount) / abs(actual.amount) * _HUNDRED
+
+
 def _summary(step: int | None, rows: Sequence[BacktestRow], currency: str) -> BacktestSummary:
     n = len(rows)
     zero = Money.zero(currency)
     abs_sum = sum((abs(r.error.amount) for r in rows), _ZERO)
     err_sum = sum((r.error.amount for r in rows), _ZERO)
-    apes = [r.absolute_percentage_error for r in rows if r.absolute_percentage_error is not None]
+    # The rows show each APE rounded; the mean is taken of the exact ones and rounded once.
+    apes = [_ape(r.error, r.actual) for r in rows if r.actual.amount != 0]
     skipped = n - len(apes)
     if apes:
-        mape: Decimal | None = (sum(apes, _ZERO) / len(apes)).quantize(Decimal("0.01"))
+        with decimal.localcontext() as ctx:
+            ctx.prec = _PREC
+            mean = sum(apes, _ZERO) / len(apes)
+        mape: Decimal | None = mean.quantize(_Q_PERCENT, rounding=ROUND_HALF_UP)
         note = (
             f"{skipped} period(s) with zero actual cash left out of MAPE (division by zero)"
             if skipped
@@ -1176,7 +1190,11 @@ def _summary(step: int | None, rows: Sequence[BacktestRow], currency: str) -> Ba
         mape=mape,
         mape_note=note,
         bias=Money(err_sum / n, currency).quantize() if n else zero,
-        band_coverage=(Decimal(covered) / n * _HUNDRED).quantize(Decimal("0.01")) if n else _ZERO,
+        band_coverage=(
+            (Decimal(covered) / n * _HUNDRED).quantize(_Q_PERCENT, rounding=ROUND_HALF_UP)
+            if n
+            else _ZERO
+        ),
     )
 
 
@@ -1268,8 +1286,8 @@ def backtest(
                         actual += convert(app.amount, on=cut, document_id=app.id, what="cash")
             error = p.expected - actual
             if actual.amount != 0:
-                ape: Decimal | None = (abs(error.amount) / abs(actual.amount) * _HUNDRED).quantize(
-                    Decimal("0.01")
+                ape: Decimal | None = _ape(error, actual).quantize(
+                    _Q_PERCENT, rounding=ROUND_HALF_UP
                 )
                 note = None
             else:
