@@ -382,3 +382,8 @@ def test_arithmetic_and_rounding_do_not_depend_on_the_callers_decimal_context() 
         assert Money("123456.785", "USD").quantize().amount == Decimal("123456.79")
         assert big.is_quantized
         assert big.minor == 12345678
+
+
+def test_zero_and_from_minor_read_a_lower_case_code_as_the_constructor_does() -> None:
+    assert Money.zero("usd") == Money("0.00", "USD")
+    assert Money.from_minor(1230, "usd") == Money("12.30", "USD")

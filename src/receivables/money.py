@@ -243,8 +243,8 @@ class Money(moneyed.Money):
     @classmethod
     def zero(cls, currency: str | moneyed.Currency) -> Money:
         """Zero in ``currency``, at its minor unit."""
-        code = currency if isinstance(currency, str) else currency.code
-        return cls(Decimal(0).quantize(_exponent(code)), currency)
+        code = currency.strip().upper() if isinstance(currency, str) else currency.code
+        return cls(Decimal(0).quantize(_exponent(code)), code)
 
     @classmethod
     def from_minor(cls, units: int, currency: str) -> Money:
@@ -255,7 +255,8 @@ class Money(moneyed.Money):
         """
         if isinstance(units, bool) or not isinstance(units, int):
             raise InvalidAmount(f"minor units {units!r} must be an int")
-        return cls(Decimal(units).scaleb(-minor_units(currency), _MONEY_CONTEXT), currency)
+        code = currency.strip().upper() if isinstance(currency, str) else currency
+        return cls(Decimal(units).scaleb(-minor_units(code), _MONEY_CONTEXT), code)
 
     # -- minor units --------------------------------------------------------------------
     @property
