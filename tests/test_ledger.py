@@ -410,3 +410,12 @@ def test_dispute_of_a_payment_is_refused(ledger: Ledger) -> None:
     )
     with pytest.raises(InvalidDocument, match="D1: document_id: PAY-1 is a payment"):
         ledger.with_records(disputes=[dispute])
+
+
+def test_customers_cannot_be_changed_through_the_ledger() -> None:
+    from receivables.models import Customer
+
+    ledger = Ledger(customers=[Customer(id="C1", name="Acme", currency="USD")])
+    with pytest.raises(TypeError):
+        ledger.customers["C2"] = Customer(id="C2", name="Other", currency="USD")  # type: ignore[index]
+    assert list(ledger.customers) == ["C1"]

@@ -37,6 +37,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -546,8 +547,8 @@ class Ledger:
 
     @property
     def customers(self) -> Mapping[str, Customer]:
-        """Customers by id."""
-        return self._customers
+        """Customers by id (read-only: the ledger is a value, and may be shared)."""
+        return MappingProxyType(self._customers)
 
     @property
     def documents(self) -> Sequence[Document]:
