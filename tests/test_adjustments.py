@@ -12,6 +12,7 @@ from receivables.adjustments import (
     BankDetails,
     ProformaBook,
     RefundPacket,
+    RefundSource,
     TaxRate,
     add_contact,
     build_refund_packet,
@@ -454,15 +455,8 @@ def test_bank_details_need_an_account() -> None:
 
 
 def test_packet_sources_must_add_up() -> None:
-    with pytest.raises(ValueError, match="sources refund"):
-        RefundPacket(
-            id="RF",
-            customer_id="C1",
-            payee_name="A",
-            amount=A("1 USD"),
-            prepared_on=D(2026, 1, 1),
-            sources=(),
-        )
+    with pytest.raises(ValueError, match=r"sources refund 0\.50 USD, the packet 1\.00 USD"):
+        _packet("1.00 USD", ("P1", "5.00 USD", "0.50 USD"))
 
 
 # -- proformas -------------------------------------------------------------------------
@@ -531,3 +525,45 @@ def test_duplicate_contact_name_is_refused() -> None:
 def test_removing_an_unknown_contact_is_refused() -> None:
     with pytest.raises(AdjustmentError, match="no contact named 'Bob'"):
         remove_contact(customer(), "Bob")
+
+
+def _packet(amount: str, *sources: tuple[str, str, str]) -> RefundPacket:
+    return RefundPacket(
+        id="RF-9",
+        customer_id="C1",
+        payee_name="Acme",
+        amount=A(amount),
+        prepared_on=D(2026, 1, 2),
+        sources=tuple(
+            RefundSource(
+                document_id=doc_id,
+                kind="payment",
+                issue_date=D(2026, 1, 1),
+                open_credit=A(open_credit),
+                refunded=A(refunded),
+            )
+            for doc_id, open_credit, refunded in sources
+        ),
+    )
+
+
+def test_refund_packet_refunding_more_than_a_sources_open_credit_is_refused() -> None:
+    # P1 has 5.00 USD of credit; a packet paying back 50.00 from it must never reach AP.
+    with pytest.raises(ValueError, match=r"RF-9: sources: P1 refunds 50\.00 USD, more than"):
+        _packet("50.00 USD", ("P1", "5.00 USD", "50.00 USD"))
+
+
+def test_refund_packet_with_a_negative_source_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"RF-9: amount: -5\.00 USD must be positive"):
+        _packet("-5.00 USD", ("P1", "5.00 USD", "-5.00 USD"))
+
+
+def test_refund_packet_without_sources_is_refused() -> None:
+    with pytest.raises(ValueError, match="RF-9: sources: a refund needs at least one source"):
+        _packet("0.00 USD")
+
+
+def test_refund_packet_listing_a_source_twice_is_refused() -> None:
+    # Twice 5.00 from a 5.00 credit: each line is within bounds, the packet is not.
+    with pytest.raises(ValueError, match="RF-9: sources: a source credit is listed twice"):
+        _packet("10.00 USD", ("P1", "5.00 USD", "5.00 USD"), ("P1", "5.00 USD", "5.00 USD"))

@@ -685,6 +685,29 @@ class RefundPacket(_Frozen):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        # A packet goes to accounts payable, who pay it before the ledger sees it: its
+        # bounds are checked here, not left to record_refund.
+        if not self.sources:
+            raise _fail(self.id, "sources", "a refund needs at least one source credit")
+        if self.amount.amount <= 0:
+            raise _fail(self.id, "amount", f"{self.amount} must be positive")
+        ids = [s.document_id for s in self.sources]
+        if len(ids) != len(set(ids)):
+            raise _fail(self.id, "sources", "a source credit is listed twice")
+        for s in self.sources:
+            if s.refunded.code != self.amount.code or s.open_credit.code != self.amount.code:
+                raise _fail(self.id, "sources", f"{s.document_id} is not in {self.amount.code}")
+            if s.refunded.amount <= 0:
+                raise _fail(
+                    self.id, "sources", f"{s.document_id} refunds {s.refunded}: must be positive"
+                )
+            if s.refunded > s.open_credit:
+                raise _fail(
+                    self.id,
+                    "sources",
+                    f"{s.document_id} refunds {s.refunded}, more than its open credit"
+                    f" {s.open_credit}",
+                )
         total = sum((s.refunded for s in self.sources), Money.zero(self.amount.code))
         if total != self.amount:
             raise _fail(self.id, "sources", f"sources refund {total}, the packet {self.amount}")
