@@ -177,6 +177,32 @@ def test_tax_credit_without_lines_is_refused(ledger: Ledger) -> None:
         tax_credit(ledger, "INV-1", memo_id="CM-T", on=D(2026, 5, 9), tax_lines=[])
 
 
+def test_tax_credit_dated_before_the_invoice_is_refused(ledger: Ledger) -> None:
+    # INV-1 is issued 2026-05-04: a credit of its tax on 2026-05-01 has nothing to correct.
+    with pytest.raises(AdjustmentError, match="CM-T: issue_date: 2026-05-01 is before INV-1"):
+        tax_credit(
+            ledger,
+            "INV-1",
+            memo_id="CM-T",
+            on=D(2026, 5, 1),
+            tax_lines=[TaxLine(jurisdiction="TX", rate=Decimal("6.25"), amount=A("1.00 USD"))],
+        )
+
+
+def test_rerate_dated_before_the_invoice_is_refused(ledger: Ledger) -> None:
+    # Before 2026-05-04 INV-1 has nothing open: the old tax's credit would land on the new
+    # debit memo instead of the invoice.
+    with pytest.raises(AdjustmentError, match="CM-R: issue_date: 2026-05-01 is before INV-1"):
+        rerate_tax(
+            ledger,
+            "INV-1",
+            rates=[TaxRate(jurisdiction="TX-AUSTIN", rate=Decimal("2.00"), level="city")],
+            on=D(2026, 5, 1),
+            credit_memo_id="CM-R",
+            debit_memo_id="DM-R",
+        )
+
+
 def test_debit_memo_closes_unapplied_cash() -> None:
     ledger = Ledger(
         [Payment(id="P9", customer_id="C1", received_on=D(2025, 1, 3), amount=A("17.35 USD"))]

@@ -307,6 +307,8 @@ def tax_credit(
         (Money('6.25', 'USD'), 'tax')
     """
     target = _debit(ledger, document_id)
+    if on < target.issue_date:
+        raise _fail(memo_id, "issue_date", f"{on.isoformat()} is before {document_id}")
     if not tax_lines:
         raise _fail(memo_id, "tax_lines", "a tax credit needs at least one tax line")
     currency = target.amount.code
@@ -466,6 +468,10 @@ def rerate_tax(
         [('credit_memo', Money('10.00', 'USD')), ('debit_memo', Money('20.00', 'USD'))]
     """
     invoice = _debit(ledger, invoice_id)
+    if on < invoice.issue_date:
+        # A correction dated before the invoice would find nothing open on it and land
+        # on the new debit memo instead.
+        raise _fail(credit_memo_id, "issue_date", f"{on.isoformat()} is before {invoice_id}")
     if not invoice.lines:
         raise _fail(invoice_id, "lines", "an invoice without lines has no tax to re-rate")
     seen: set[str] = set()
