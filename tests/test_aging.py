@@ -21,7 +21,7 @@ from receivables.aging import (
     age,
     merge,
 )
-from receivables.errors import MissingRate
+from receivables.errors import CurrencyMismatch, MissingRate
 from receivables.ledger import Ledger, OpenItem
 from receivables.models import (
     Application,
@@ -322,6 +322,27 @@ def test_disputed_part_is_capped_at_what_is_open() -> None:
     )  # fmt: skip
     assert age(ledger, as_of=AS_OF).total().disputed == A("50.00 USD")
     assert ledger.disputed_amount("I1", as_of=AS_OF) == A("50.00 USD")
+
+
+def test_given_dispute_in_another_currency_than_its_document_is_refused() -> None:
+    """A 40.00 EUR dispute on a 100.00 USD invoice cannot be 40.00 USD of it: the ledger
+    refuses the record, and so must age() when the disputes are passed in."""
+    ledger = Ledger([inv("I1", "100.00 USD", days_past_due(10))])
+    dispute = Dispute(id="DS1", customer_id="C1", document_id="I1", amount=A("40.00 EUR"),
+                      reason_code="PRICE", opened_on=D(2026, 6, 1))  # fmt: skip
+    items = ledger.open_items(as_of=AS_OF)
+    for source in (ledger, items):
+        with pytest.raises(CurrencyMismatch, match=r"DS1.*amount.*EUR.*I1.*USD"):
+            age(source, as_of=AS_OF, disputes=[dispute])
+
+
+def test_given_promise_in_another_currency_than_its_document_is_refused() -> None:
+    ledger = Ledger([inv("I1", "100.00 USD", days_past_due(10))])
+    promise = PromiseToPay(id="PR1", customer_id="C1", document_ids=("I1",),
+                           amount=A("40.00 EUR"), promised_on=D(2026, 6, 20),
+                           pay_by=D(2026, 7, 10))  # fmt: skip
+    with pytest.raises(CurrencyMismatch, match=r"PR1.*amount.*EUR.*I1.*USD"):
+        age(ledger.open_items(as_of=AS_OF), as_of=AS_OF, promises=[promise])
 
 
 def test_live_promise_covers_its_documents_oldest_due_first() -> None:

@@ -59,7 +59,7 @@ from pydantic import (
     model_validator,
 )
 
-from receivables.errors import MissingRate, ReceivablesError
+from receivables.errors import CurrencyMismatch, MissingRate, ReceivablesError
 from receivables.ledger import Ledger, OpenItem, document_date
 from receivables.models import Customer, DebitMemo, Dispute, Invoice, PromiseToPay
 from receivables.money import ExactDecimal, FxQuote, FxRates, Money, currency_of, minor_units
@@ -1158,6 +1158,7 @@ def age(
         items: Iterable[OpenItem] = ledger.open_items(as_of=as_of)
         known_customers = customers if customers is not None else ledger.customers
         promise_list = tuple(ledger.promises if promises is None else promises)
+        given_disputes: tuple[Dispute, ...] = ()
         if disputes is None:
             disputed_ids = {d.document_id for d in ledger.disputes}
 
@@ -1165,12 +1166,14 @@ def age(
                 return ledger.disputed_amount(doc_id, as_of=as_of).amount
 
         else:
-            disputed_ids, disputed_part = _disputed_parts(disputes, as_of)
+            given_disputes = tuple(disputes)
+            disputed_ids, disputed_part = _disputed_parts(given_disputes, as_of)
     else:
         items = ledger_or_items
         known_customers = customers or {}
         promise_list = tuple(promises or ())
-        disputed_ids, disputed_part = _disputed_parts(disputes or (), as_of)
+        given_disputes = tuple(disputes or ())
+        disputed_ids, disputed_part = _disputed_parts(given_disputes, as_of)
     ctx = _Context(known_customers)
     watched = disputed_ids | {d for p in promise_list for d in p.document_ids}
 
@@ -1185,6 +1188,7 @@ def age(
     kept: list[OpenItem] = []
     # (acc, bucket, quote, open, due) of debits with a dispute or a promise
     special: dict[str, tuple[_Acc, int, FxQuote | None, Decimal, date]] = {}
+    special_codes: dict[str, str] = {}
     # the bucket of each date an age counts from: ledgers have far fewer dates than items
     slot_of: dict[date, int] = {}
     bisect_left = bisect.bisect_left
@@ -1225,6 +1229,7 @@ def age(
                     slot = slot_of[start] = bisect_left(uppers, (as_of - start).days)
                 if watched and doc.id in watched:
                     special[doc.id] = (acc, slot, quote, amount, due or start)
+                    special_codes[doc.id] = code
             elif netted:
                 start = document_date(doc)
                 slot = slot_of.get(start)
@@ -1236,6 +1241,7 @@ def age(
             acc.counts[slot] += 1
             if detail:
                 kept.append(item)
+        _check_record_currencies(special_codes, given_disputes, promise_list)
         disputed, promised = _parts(special, disputed_part, promise_list, as_of, reval)
 
     accs = {(c, out): acc for out, per in by_out.items() for c, acc in per.items()}
@@ -1269,6 +1275,25 @@ def age(
         reval=reval,
     )
     return AgingReport._with_pending_rows(report, pending)
+
+
+def _check_record_currencies(
+    codes: Mapping[str, str], disputes: Iterable[Dispute], promises: Iterable[PromiseToPay]
+) -> None:
+    """Disputes and promises passed to :func:`age` are not checked by a ledger: one in
+    another currency than its document would add, say, euros to a dollar open amount."""
+    records: list[Dispute | PromiseToPay] = [*disputes, *promises]
+    for record in sorted(records, key=lambda r: (r.kind, r.id)):
+        ids = (record.document_id,) if isinstance(record, Dispute) else record.document_ids
+        for doc_id in sorted(set(ids)):
+            code = codes.get(doc_id)
+            if code is not None and code != record.amount.code:
+                raise CurrencyMismatch(
+                    f"{record.kind} {record.id}: amount: is in {record.amount.code} but"
+                    f" {doc_id} is in {code}",
+                    document_id=record.id,
+                    field="amount",
+                )
 
 
 def _disputed_parts(
