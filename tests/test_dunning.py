@@ -114,6 +114,17 @@ def test_next_stage_waits_for_min_days_since_previous() -> None:
     assert [p.stage_id for p in later.proposals] == ["second_reminder"]
 
 
+def test_notices_sent_after_as_of_do_not_count() -> None:
+    """A replay as of 10 Feb with a history that holds the notice of 20 Feb: on 10 Feb the
+    item had not been dunned (level 0), so the reminder is proposed, not skipped as
+    'already at level 1' or 'too soon' (-10 days since the notice)."""
+    ledger = ledger_of(inv("INV-1", "500.00 EUR"))
+    later = run_at(ledger, date(2026, 2, 20)).apply()
+    replay = run_at(ledger, date(2026, 2, 10), later.history)
+    assert [(p.stage_id, p.previous_level) for p in replay.proposals] == [("reminder", 0)]
+    assert "level 0 -> 1" in replay.proposals[0].items[0].reasons[0]
+
+
 def test_applying_a_run_records_every_item_and_sends_nothing() -> None:
     ledger = ledger_of(inv("INV-1", "500.00 EUR"), inv("INV-2", "70.00 EUR"))
     outcome = run_at(ledger, date(2026, 2, 10)).apply()

@@ -730,7 +730,9 @@ class DunningRun(BaseModel, Tabular):
                     )
                 )
             elif p.kind is StageKind.LEGAL:
-                sent = self.history.for_customer(p.customer_id)
+                sent = tuple(
+                    r for r in self.history.for_customer(p.customer_id) if r.sent_on <= self.as_of
+                )
                 evidence = [
                     f"{r.sent_on.isoformat()} {r.notice_id}: {r.document_id} at stage {r.stage_id}"
                     for r in sorted(sent, key=lambda r: (r.sent_on, r.notice_id, r.document_id))
@@ -795,8 +797,9 @@ def dunning_run(
 
     ``policies`` maps policy ids to policies (default: :data:`DEFAULT_POLICIES`); a
     customer's ``dunning_policy_id`` picks one, else ``default_policy_id``. ``history`` is
-    what was sent before. ``reference_rates`` feed the policy's interest law when a stage
-    charges interest. The result is deterministic: customers and items sorted by id and
+    what was sent before (notices dated after ``as_of`` are not counted).
+    ``reference_rates`` feed the policy's interest law when a stage charges interest.
+    The result is deterministic: customers and items sorted by id and
     date, whatever the order of the ledger's input.
 
     Examples:
@@ -811,6 +814,9 @@ def dunning_run(
     """
     policies = dict(policies) if policies is not None else dict(DEFAULT_POLICIES)
     history = history if history is not None else DunningHistory()
+    # A replay as of an earlier day must not see the notices sent after it: they set
+    # levels, "days since previous" and interest already charged that did not exist yet.
+    known = DunningHistory(records=tuple(r for r in history.records if r.sent_on <= as_of))
     open_by_customer: dict[str, list[OpenItem]] = defaultdict(list)
     for item in ledger.open_items(as_of=as_of, include_credits=False):
         open_by_customer[item.customer_id].append(item)
@@ -843,7 +849,7 @@ def dunning_run(
             overdue,
             policy=policy,
             as_of=as_of,
-            history=history,
+            history=known,
             promises=promises_by_customer.get(customer_id, []),
             rates=reference_rates,
             skips=skips,
