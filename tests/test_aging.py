@@ -785,3 +785,25 @@ def test_rows_and_lines_built_without_validation_equal_validated_models() -> Non
         assert set(model.__dict__) == set(type(model).model_fields)
         assert type(model).model_validate(model.model_dump()) == model
         assert model.model_fields_set == set(type(model).model_fields)
+
+
+def test_aging_and_merge_do_not_depend_on_the_callers_decimal_context() -> None:
+    """123,456.78 EUR at 1.0973 is 135,469.12 USD, plus 0.01 USD: a caller running at 5
+    significant digits (rounding down) gets the same report, not an InvalidOperation."""
+    import decimal
+
+    ledger = Ledger(
+        [inv("E1", "123456.78 EUR", days_past_due(45)), inv("U1", "0.01 USD", days_past_due(5))]
+    )
+    rates = FxRates(rates=[FxRate(base="EUR", quote="USD", on=AS_OF, rate=Decimal("1.0973"))])
+
+    def run() -> tuple[object, ...]:
+        report = age(ledger, as_of=AS_OF, currency="USD", rates=rates, entity="A")
+        other = age(ledger, as_of=AS_OF, entity="B")
+        merged = merge([report, other], currency="USD", rates=rates)
+        return report, report.documents, merged, merged.documents
+
+    expected = run()
+    assert expected[0].total().total == A("135469.13 USD")
+    with decimal.localcontext(prec=5, rounding=decimal.ROUND_DOWN):
+        assert run() == expected

@@ -303,3 +303,37 @@ def test_the_party_view_needs_customer_records() -> None:
                              total=M("1 EUR"))])  # fmt: skip
     with pytest.raises(FxError, match="no customer record"):
         fx_movement(ledger, rates=None, as_of=date(2026, 1, 31), view="party")
+
+
+def test_fx_values_do_not_depend_on_the_callers_decimal_context() -> None:
+    """123,456.78 EUR booked at 1.1037 carries 136,259.25 USD; 100,000.01 EUR at 1.0851
+    settles 108,510.01 USD: the same figures at a caller's 5 significant digits."""
+    import decimal
+
+    ledger = Ledger(
+        [
+            Invoice(id="I1", customer_id="C1", issue_date=date(2026, 1, 5),
+                    total="123456.78 EUR", functional_rate=D("1.1037")),
+            Payment(id="P1", customer_id="C1", received_on=date(2026, 2, 4),
+                    amount="100000.01 EUR", functional_rate=D("1.0851")),
+        ],
+        customers=[Customer(id="C1", name="Kunde", currency="EUR")],
+        functional_currency="USD",
+    ).apply([Application(id="A1", source_id="P1", target_id="I1",
+                         applied_on=date(2026, 2, 4), amount="100000.01 EUR")])  # fmt: skip
+    rates = FxRates(rates=[FxRate(base="EUR", quote="USD", on=date(2026, 1, 31),
+                                  rate=D("1.0973"))])  # fmt: skip
+    on = date(2026, 2, 28)
+
+    def run() -> tuple[object, ...]:
+        return (
+            realised_fx(ledger, rates=rates, as_of=on),
+            unrealised_fx(ledger, as_of=on, rates=rates),
+            fx_movement(ledger, rates=rates, as_of=on, start=date(2026, 1, 31)),
+            amounts_of("I1", ledger, rates=rates),
+        )
+
+    expected = run()
+    assert str(expected[3].functional.amount) == "136259.25 USD"
+    with decimal.localcontext(prec=5, rounding=decimal.ROUND_DOWN):
+        assert run() == expected

@@ -763,3 +763,29 @@ def test_excluding_disputes_from_hand_given_figures_is_refused() -> None:
     ):
         with pytest.raises(MetricError, match="exclude_disputed needs a ledger"):
             call()
+
+
+def test_ledger_metrics_do_not_depend_on_the_callers_decimal_context() -> None:
+    """Ending AR 123,456.79 over credit sales 123,456.79 in September: 30 days whatever
+    precision the caller runs at (at 5 digits the sums became 1.2346E+5)."""
+    import decimal
+
+    ledger = Ledger(
+        [
+            Invoice(id="I1", customer_id="C1", issue_date=D(2026, 9, 5), total="123456.78 USD"),
+            Invoice(id="I2", customer_id="C1", issue_date=D(2026, 9, 6), total="0.01 USD"),
+        ]
+    )
+
+    def run() -> tuple[object, ...]:
+        return (
+            dso(ledger, period=SEPT),
+            collection_effectiveness_index(ledger, period=SEPT),
+            countback_dso(ledger, as_of=SEPT.end, months=2),
+            percent_current(ledger, as_of=SEPT.end),
+        )
+
+    expected = run()
+    assert expected[0].inputs["ending_ar"] == "123456.79"
+    with decimal.localcontext(prec=5, rounding=decimal.ROUND_DOWN):
+        assert run() == expected

@@ -279,3 +279,40 @@ def test_an_unexplained_difference_is_reported() -> None:
     result = tie_out(usd_book(), as_of=FEB, control_balance=M("275.00 USD"))
     assert result.unexplained == M("5.00 USD")
     assert not result.tied
+
+
+def _fx_ledger() -> tuple[Ledger, FxRates]:
+    ledger = Ledger(
+        [
+            Invoice(id="I1", customer_id="C1", issue_date=date(2026, 1, 5),
+                    total="123456.78 EUR", functional_rate=D("1.1037")),
+            Invoice(id="I2", customer_id="C1", issue_date=date(2026, 1, 6), total="0.01 USD"),
+            Payment(id="P1", customer_id="C1", received_on=date(2026, 2, 4),
+                    amount="100000.01 EUR", functional_rate=D("1.0851")),
+        ],
+        functional_currency="USD",
+    ).apply([Application(id="A1", source_id="P1", target_id="I1",
+                         applied_on=date(2026, 2, 4), amount="100000.01 EUR")])  # fmt: skip
+    rates = FxRates(rates=[FxRate(base="EUR", quote="USD", on=date(2026, 1, 31),
+                                  rate=D("1.0973"))])  # fmt: skip
+    return ledger, rates
+
+
+def test_roll_forward_and_tie_out_do_not_depend_on_the_callers_decimal_context() -> None:
+    """123,456.78 EUR at 1.1037 is 136,259.25 USD: a caller running at 5 significant
+    digits (rounding down) must get the same roll-forward, not 136,250 or an error."""
+    import decimal
+
+    ledger, rates = _fx_ledger()
+
+    def run() -> tuple[object, ...]:
+        return (
+            reconcile(ledger, start=date(2026, 1, 31), as_of=date(2026, 2, 28),
+                      view="functional", rates=rates),
+            tie_out(ledger, as_of=date(2026, 2, 28), rates=rates,
+                    control_balance=Money("25000.00", "USD"), gl_revaluation="per_currency"),
+        )  # fmt: skip
+
+    expected = run()
+    with decimal.localcontext(prec=5, rounding=decimal.ROUND_DOWN):
+        assert run() == expected

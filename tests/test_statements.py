@@ -271,3 +271,24 @@ def test_the_docs_example_prints_what_the_page_shows() -> None:
     with contextlib.redirect_stdout(buffer):
         exec(compile(cell.group(1), "three-currencies.md", "exec"), {})
     assert buffer.getvalue() == cell.group(2)
+
+
+def test_statement_does_not_depend_on_the_callers_decimal_context() -> None:
+    """123,456.78 EUR shown in USD at 1.0973 is 135,469.12 USD at any caller precision."""
+    import decimal
+
+    ledger = Ledger(
+        [Invoice(id="I1", customer_id="C1", issue_date=date(2026, 1, 5),
+                 total="123456.78 EUR", functional_rate=Decimal("1.1037"))],
+        functional_currency="USD",
+    )  # fmt: skip
+    rates = FxRates(rates=[FxRate(base="EUR", quote="USD", on=date(2026, 1, 31),
+                                  rate=Decimal("1.0973"))])  # fmt: skip
+
+    def run() -> object:
+        return statement_of_account(ledger, "C1", as_of=date(2026, 2, 28), view="functional",
+                                    rates=rates, start=date(2026, 1, 31))  # fmt: skip
+
+    expected = run()
+    with decimal.localcontext(prec=5, rounding=decimal.ROUND_DOWN):
+        assert run() == expected

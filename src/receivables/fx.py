@@ -80,12 +80,13 @@ Examples:
 from __future__ import annotations
 
 import decimal
+import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final, Literal
+from typing import Final, Literal, ParamSpec, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -354,21 +355,38 @@ class FxMovement(BaseModel):
 # The valuation engine (shared with receivables.reconcile)
 # --------------------------------------------------------------------------------------
 
-_PREC: Final = 60
+# Every value is computed in this fixed context, not the caller's: at a caller's prec=5,
+# 123,456.78 EUR x 1.1037 would otherwise carry 136,250 USD (or fail to quantise).
+_CONTEXT: Final = decimal.Context(
+    prec=60,
+    rounding=decimal.ROUND_HALF_EVEN,
+    Emax=decimal.MAX_EMAX,
+    Emin=decimal.MIN_EMIN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
-def _round(value: Decimal, code: str) -> Decimal:
-    with decimal.localcontext() as ctx:
-        ctx.prec = _PREC
-        return value.quantize(Decimal(1).scaleb(-minor_units(code)), rounding=ROUND_HALF_UP)
+def in_fixed_context(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``func`` in the module's fixed decimal context (the ledger's arithmetic it calls
+    included), so a value does not depend on the caller's precision or rounding."""
+
+    @functools.wraps(func)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with decimal.localcontext(_CONTEXT):
+            return func(*args, **kwargs)
+
+    return run
 
 
 def _times(amount: Decimal, rate: Decimal, code: str) -> Decimal:
-    with decimal.localcontext() as ctx:
-        ctx.prec = _PREC
+    with decimal.localcontext(_CONTEXT):
         return (amount * rate).quantize(Decimal(1).scaleb(-minor_units(code)), ROUND_HALF_UP)
 
 
+@in_fixed_context
 def carrying_amount(open_amount: Money, rate: Decimal, currency: str) -> Money:
     """The carrying amount of what is open of a document: ``round(open x rate)`` in
     ``currency``, half up to its minor unit (IAS 21.21-23: the booked rate while the item
@@ -825,6 +843,7 @@ def _view_amount(valuation: Valuation, doc: Document, target: str) -> ViewAmount
     )
 
 
+@in_fixed_context
 def amounts_of(
     document: Document | str, ledger: Ledger, *, rates: FxRates | None = None
 ) -> DocumentAmounts:
@@ -875,6 +894,7 @@ def amounts_of(
     )
 
 
+@in_fixed_context
 def realised_fx(
     ledger: Ledger,
     *,
@@ -914,6 +934,7 @@ def realised_fx(
     return tuple(sorted(roll.realised, key=lambda r: (r.on, r.movement_id)))
 
 
+@in_fixed_context
 def unrealised_fx(
     ledger: Ledger,
     *,
@@ -949,6 +970,7 @@ def unrealised_fx(
     return tuple(sorted(roll.revaluations, key=lambda u: (u.customer_id, order[u.document_id])))
 
 
+@in_fixed_context
 def fx_movement(
     ledger: Ledger,
     *,

@@ -74,7 +74,16 @@ from pydantic import BaseModel, ConfigDict
 
 from receivables.aging import AgingReport, age
 from receivables.errors import ReceivablesError
-from receivables.fx import LINES, Key, Line, Roll, Valuation, View, group_effects
+from receivables.fx import (
+    LINES,
+    Key,
+    Line,
+    Roll,
+    Valuation,
+    View,
+    group_effects,
+    in_fixed_context,
+)
 from receivables.ledger import Ledger, OpenItem, document_date, movement_date
 from receivables.money import FxRates, Money
 from receivables.tabular import Tabular
@@ -301,6 +310,7 @@ def _row(
     )
 
 
+@in_fixed_context
 def reconcile(
     ledger: Ledger,
     *,
@@ -509,6 +519,7 @@ def _dates(ledger: Ledger) -> dict[str, date]:
     return dated
 
 
+@in_fixed_context
 def tie_out(
     ledger: Ledger,
     *,

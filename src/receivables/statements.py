@@ -66,7 +66,14 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict
 
 from receivables.errors import ReceivablesError
-from receivables.fx import FxError, RateSource, Valuation, View, carrying_amount
+from receivables.fx import (
+    FxError,
+    RateSource,
+    Valuation,
+    View,
+    carrying_amount,
+    in_fixed_context,
+)
 from receivables.ledger import Ledger, OpenItem
 from receivables.money import ExactDecimal, FxRates, Money
 from receivables.reconcile import RollForwardRow, reconcile
@@ -314,6 +321,7 @@ def _line(
     )
 
 
+@in_fixed_context
 def statement_of_account(
     ledger: Ledger,
     customer_id: str,
