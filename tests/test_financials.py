@@ -212,6 +212,38 @@ def test_prior_statements_in_another_currency_are_refused() -> None:
         days_sales_outstanding(fs(accounts_receivable="1", revenue="1"), prior=prior)
 
 
+def test_refusals_are_receivables_errors_naming_the_statements_and_the_line() -> None:
+    """Zero total assets, a prior set in another currency and an X5 for Z'' are refused
+    with a ReceivablesError (still a ValueError) whose document_id is the statements' id
+    and whose field is the line at fault."""
+    from receivables.errors import ReceivablesError
+
+    s = FinancialStatements(
+        id="ACME-2025",
+        currency="USD",
+        current_assets="0",
+        current_liabilities="0",
+        total_assets="0",
+        retained_earnings="0",
+        ebit="0",
+        total_liabilities="5",
+        total_equity="5",
+        accounts_receivable="1",
+        revenue="1",
+    )
+    with pytest.raises(ReceivablesError) as zero:
+        altman_z(s, AltmanModel.Z_DOUBLE_PRIME)
+    assert (zero.value.document_id, zero.value.field) == ("ACME-2025", "total_assets")
+    prior = FinancialStatements(id="ACME-2024", currency="EUR", accounts_receivable="1")
+    with pytest.raises(ReceivablesError) as mixed:
+        days_sales_outstanding(s, prior=prior)
+    assert (mixed.value.document_id, mixed.value.field) == ("ACME-2024", "currency")
+    with pytest.raises(ReceivablesError) as x5:
+        altman_z_from_ratios(AltmanModel.Z_DOUBLE_PRIME, x1=0, x2=0, x3=0, x4=0, x5=1)
+    assert x5.value.field == "x5"
+    assert all(isinstance(e.value, ValueError) for e in (zero, mixed, x5))
+
+
 # --- Altman --------------------------------------------------------------------------
 
 

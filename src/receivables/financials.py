@@ -33,7 +33,7 @@ from typing import Final, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from receivables.errors import ReceivablesError
+from receivables.errors import InvalidDocument, ReceivablesError
 from receivables.money import CurrencyCode, ExactDecimal, Money, to_decimal
 
 __all__ = [
@@ -480,9 +480,11 @@ def _average(
     if prior is None:
         return closing, line
     if prior.currency != fs.currency:
-        raise ValueError(
+        raise InvalidDocument(
             f"statements {prior.id or ''}: currency: prior statements are in"
-            f" {prior.currency}, these in {fs.currency}; {ratio} needs one currency"
+            f" {prior.currency}, these in {fs.currency}; {ratio} needs one currency",
+            document_id=prior.id,
+            field="currency",
         )
     opening = _amount(prior, line, ratio)
     return (opening + closing) / 2, f"average {line}"
@@ -777,7 +779,9 @@ def altman_z_from_ratios(
     if len(coefficients) == 5 and x5 is None:
         raise MissingStatementLine("revenue", ratio=f"Altman {model.value} X5", statement_id=None)
     if len(coefficients) == 4 and x5 is not None:
-        raise ValueError(f"Altman {model.value} has no X5 (sales / total assets); omit x5")
+        raise InvalidDocument(
+            f"Altman {model.value} has no X5 (sales / total assets); omit x5", field="x5"
+        )
     components: list[AltmanComponent] = []
     total = constant
     with decimal.localcontext() as ctx:
@@ -817,8 +821,9 @@ def altman_z(fs: FinancialStatements, model: AltmanModel = AltmanModel.Z) -> Alt
     X1 = working capital / total assets, X2 = retained earnings / total assets,
     X3 = EBIT / total assets, X4 = market value of equity / total liabilities for ``Z``
     and book equity / total liabilities for the other models, X5 = revenue / total assets.
-    Zero total assets or total liabilities raise :class:`ValueError` (a score needs
-    every term; there is no partial Z).
+    Zero total assets or total liabilities raise
+    :class:`~receivables.errors.InvalidDocument` (a ``ValueError``) naming the statements
+    and the line (a score needs every term; there is no partial Z).
 
     Examples:
         >>> fs = FinancialStatements(currency="USD", current_assets="200",
@@ -840,7 +845,11 @@ def altman_z(fs: FinancialStatements, model: AltmanModel = AltmanModel.Z) -> Alt
     sales = _amount(fs, "revenue", n) if len(_ALTMAN[model][0]) == 5 else None
     for name, value in (("total_assets", assets), ("total_liabilities", liabilities)):
         if value == 0:
-            raise ValueError(f"statements {fs.id or ''}: {name}: is zero, so {n} is undefined")
+            raise InvalidDocument(
+                f"statements {fs.id or ''}: {name}: is zero, so {n} is undefined",
+                document_id=fs.id,
+                field=name,
+            )
     with decimal.localcontext() as ctx:
         ctx.prec = 60
         return altman_z_from_ratios(
