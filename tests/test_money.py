@@ -387,3 +387,10 @@ def test_arithmetic_and_rounding_do_not_depend_on_the_callers_decimal_context() 
 def test_zero_and_from_minor_read_a_lower_case_code_as_the_constructor_does() -> None:
     assert Money.zero("usd") == Money("0.00", "USD")
     assert Money.from_minor(1230, "usd") == Money("12.30", "USD")
+
+
+def test_dividing_by_zero_is_an_invalid_amount_naming_the_dividend() -> None:
+    with pytest.raises(InvalidAmount, match=r"cannot divide 10\.00 USD by zero"):
+        Money("10.00", "USD") / 0
+    with pytest.raises(InvalidAmount, match=r"cannot divide 10\.00 USD by zero"):
+        Money("10.00", "USD") / Money("0.00", "USD")

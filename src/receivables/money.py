@@ -346,12 +346,18 @@ class Money(moneyed.Money):
                 raise CurrencyMismatch(
                     f"cannot divide {self.code} by {other.currency.code}; convert first"
                 )
+            self._check_divisor(other.amount)
             return _MONEY_CONTEXT.divide(self.amount, other.amount)
         if isinstance(other, (Decimal, int)) and not isinstance(other, bool):
+            self._check_divisor(other)
             return Money(_MONEY_CONTEXT.divide(self.amount, other), self.currency)
         if isinstance(other, float):
             to_decimal(other, what="divisor")
         return NotImplemented
+
+    def _check_divisor(self, divisor: Decimal | int) -> None:
+        if divisor == 0:
+            raise InvalidAmount(f"cannot divide {self} by zero")
 
     def _cmp_amount(self, other: object) -> Decimal:
         if not isinstance(other, moneyed.Money):
