@@ -344,3 +344,45 @@ def test_prepaid_amount_lowers_the_payable_amount_only() -> None:
         '<cbc:PayableAmount currencyID="EUR">100.00<',
     )
     assert parse_ubl(xml).document.total == A("135.82 EUR")
+
+
+def credit_note_xml() -> str:
+    memo = CreditMemo(
+        id="CM-7",
+        customer_id="C1",
+        issue_date=D(2026, 3, 20),
+        amount=A("24.20 EUR"),
+        linked_document_id="INV-2026-001",
+        tax_lines=(TaxLine(jurisdiction="VAT", rate=Decimal(21), amount=A("4.20 EUR")),),
+    )
+    return credit_note_to_ubl(memo, seller=SELLER, buyer=BUYER).decode()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "rule"),
+    [
+        # The good credit note: line 20.00, tax 4.20, inclusive and payable 24.20.
+        (
+            'PayableAmount currencyID="EUR">24.20<',
+            'PayableAmount currencyID="EUR">99.20<',
+            "BR-CO-16",
+        ),
+        (
+            'TaxInclusiveAmount currencyID="EUR">24.20<',
+            'TaxInclusiveAmount currencyID="EUR">99.20<',
+            "BR-CO-15",
+        ),
+        (
+            '<cbc:TaxAmount currencyID="EUR">4.20<',
+            '<cbc:TaxAmount currencyID="EUR">9.20<',
+            "BR-CO-14",
+        ),
+    ],
+)
+def test_credit_note_totals_that_contradict_each_other_are_refused(
+    old: str, new: str, rule: str
+) -> None:
+    broken = credit_note_xml().replace(old, new, 1)
+    assert broken != credit_note_xml()
+    with pytest.raises(ParseError, match=rule):
+        parse_ubl(broken)

@@ -573,7 +573,7 @@ def parse_ubl(data: bytes | str, *, limits: UblLimits | None = None) -> UblDocum
     if root.tag == f"{{{NS_INVOICE}}}Invoice":
         return _read_invoice(_Node(root, "/Invoice"), limits)
     if root.tag == f"{{{NS_CREDIT_NOTE}}}CreditNote":
-        return _read_credit_note(_Node(root, "/CreditNote"))
+        return _read_credit_note(_Node(root, "/CreditNote"), limits)
     raise ParseError(f"not a UBL 2.1 Invoice or CreditNote: root is {root.tag!r}", location="ubl")
 
 
@@ -719,12 +719,19 @@ def _read_invoice(root: _Node, limits: UblLimits) -> UblDocument:
 
 
 def _check_totals(
-    totals: _Node, tax_node: _Node, *, line_net: Money, subtotal_tax: Money, currency: str
+    totals: _Node,
+    tax_node: _Node | None,
+    *,
+    line_net: Money,
+    subtotal_tax: Money,
+    currency: str,
 ) -> None:
     """The document totals agree with the lines and the tax breakdown, as EN 16931-1:2017
     section 6.4 requires (business rules BR-CO-10, -13, -14, -15 and -16); a total that
     contradicts them is refused, never silently replaced by the lines' sum."""
-    tax_total = tax_node.money("cbc:TaxAmount", currency)
+    tax_total = (
+        tax_node.money("cbc:TaxAmount", currency) if tax_node is not None else Money.zero(currency)
+    )
     net = totals.money("cbc:LineExtensionAmount", currency)
     exclusive = totals.money("cbc:TaxExclusiveAmount", currency)
     inclusive = totals.money("cbc:TaxInclusiveAmount", currency)
@@ -734,7 +741,14 @@ def _check_totals(
     prepaid = totals.optional_money("cbc:PrepaidAmount", currency)
     rounding = totals.optional_money("cbc:PayableRoundingAmount", currency)
     rules = (
-        (tax_node, "BR-CO-14", "TaxAmount", tax_total, subtotal_tax, "the TaxSubtotal amounts"),
+        (
+            tax_node or totals,
+            "BR-CO-14",
+            "TaxAmount",
+            tax_total,
+            subtotal_tax,
+            "the TaxSubtotal amounts",
+        ),
         (totals, "BR-CO-10", "LineExtensionAmount", net, line_net, "the lines' net amounts"),
         (
             totals,
@@ -776,7 +790,7 @@ def _need_date(root: _Node, name: str) -> date:
     return value
 
 
-def _read_credit_note(root: _Node) -> UblDocument:
+def _read_credit_note(root: _Node, limits: UblLimits) -> UblDocument:
     currency = _currency(root)
     seller = _read_party(root.need("cac:AccountingSupplierParty"))
     buyer_node = root.need("cac:AccountingCustomerParty")
@@ -791,10 +805,12 @@ def _read_credit_note(root: _Node) -> UblDocument:
     if billing is not None:
         linked = billing.need("cac:InvoiceDocumentReference").need_text("cbc:ID")
     tax_lines: list[TaxLine] = []
+    subtotal_tax = Money.zero(currency)
     tax_node = root.find("cac:TaxTotal")
     if tax_node is not None:
         for sub in tax_node.all("cac:TaxSubtotal"):
             amount = sub.money("cbc:TaxAmount", currency)
+            subtotal_tax += amount
             cat = sub.need("cac:TaxCategory")
             if amount.amount == 0:
                 continue
@@ -808,7 +824,20 @@ def _read_credit_note(root: _Node) -> UblDocument:
                     amount=amount,
                 )
             )
+    line_nodes = list(root.all("cac:CreditNoteLine"))
+    if len(line_nodes) > limits.max_lines:
+        raise ParseError(f"more than {limits.max_lines} lines", location=root.path)
     totals = root.need("cac:LegalMonetaryTotal")
+    _check_totals(
+        totals,
+        tax_node,
+        line_net=sum(
+            (n.money("cbc:LineExtensionAmount", currency) for n in line_nodes),
+            Money.zero(currency),
+        ),
+        subtotal_tax=subtotal_tax,
+        currency=currency,
+    )
     try:
         memo = CreditMemo(
             id=root.need_text("cbc:ID"),
