@@ -292,3 +292,19 @@ def test_statement_does_not_depend_on_the_callers_decimal_context() -> None:
     expected = run()
     with decimal.localcontext(prec=5, rounding=decimal.ROUND_DOWN):
         assert run() == expected
+
+
+def test_statement_period_needs_no_rates_for_other_customers_documents() -> None:
+    """C1's statement with an opening balance reads only C1's roll-forward: C2's GBP
+    invoice, for which the table has no rate, must not stop it."""
+    ledger = Ledger(
+        [Invoice(id="I1", customer_id="C1", issue_date=date(2026, 1, 5), total="100.00 USD"),
+         Invoice(id="I2", customer_id="C2", issue_date=date(2026, 1, 5), total="100.00 GBP")],
+        customers=[Customer(id="C1", name="Ann", currency="USD"),
+                   Customer(id="C2", name="Bob", currency="USD")],
+    )  # fmt: skip
+    st = statement_of_account(ledger, "C1", as_of=date(2026, 1, 31), view="party",
+                              start=date(2026, 1, 10))  # fmt: skip
+    assert st.opening() == Money("100.00", "USD")
+    assert st.total() == Money("100.00", "USD")
+    assert [row.customer_id for row in st.period] == ["C1"]

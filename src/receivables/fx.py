@@ -595,17 +595,25 @@ class Valuation:
         state.open_end, state.carrying_end = open_, carrying
         return state
 
-    def roll(self, *, start: date | None, as_of: date) -> Roll:
-        """Value every document and movement of ``(start, as_of]`` in the view."""
+    def roll(self, *, start: date | None, as_of: date, customer_id: str | None = None) -> Roll:
+        """Value every document and movement of ``(start, as_of]`` in the view.
+
+        With ``customer_id`` only that customer's documents, the documents its movements
+        meet and those movements are valued: the customer's rows are complete, other
+        customers' documents need no rates.
+        """
         if start is not None and start > as_of:
             raise FxError(
                 f"start {start.isoformat()} is after as_of {as_of.isoformat()}", field="start"
             )
         roll = Roll(start, as_of, self.view, [], {}, {}, {}, {}, {}, {}, [], [], set(), {}, {})
         states: dict[str, _DocState] = {}
+        own, wanted = self._related(customer_id, as_of) if customer_id is not None else (None, None)
         for doc in self.ledger.documents:
             if document_date(doc) > as_of:
                 break
+            if wanted is not None and doc.id not in wanted:
+                continue
             st = states[doc.id] = self._state(doc, start, as_of)
             key = (doc.customer_id or "", st.currency)
             roll.keys.add(key)
@@ -620,6 +628,8 @@ class Valuation:
                 break
             if start is not None and when <= start:
                 continue
+            if own is not None and not any(d in own for d, _ in reductions(m)):
+                continue
             self._movement(roll, m, states)
         if self.filter is not None:
             keep = self.filter
@@ -628,6 +638,18 @@ class Valuation:
             roll.realised = [r for r in roll.realised if r.currency == keep]
             roll.revaluations = [u for u in roll.revaluations if u.currency == keep]
         return roll
+
+    def _related(self, customer_id: str, as_of: date) -> tuple[set[str], set[str]]:
+        """The customer's documents, and those plus every document its movements meet."""
+        own = {d.id for d in self.ledger.documents if d.customer_id == customer_id}
+        related = set(own)
+        for m in self.ledger.movements:
+            if movement_date(m) > as_of:
+                break
+            ids = [d for d, _ in reductions(m)]
+            if any(d in own for d in ids):
+                related.update(ids)
+        return own, related
 
     def _revalue(self, roll: Roll, st: _DocState, key: Key) -> None:
         doc = st.doc

@@ -235,11 +235,15 @@ def _rules(valuation: Valuation) -> tuple[str, ...]:
 
 
 def _aging_lines(
-    ledger: Ledger, valuation: Valuation, roll: Roll, rates: FxRates | None
+    ledger: Ledger,
+    valuation: Valuation,
+    roll: Roll,
+    rates: FxRates | None,
+    customer_id: str | None = None,
 ) -> tuple[dict[Key, Money], dict[str, Money]]:
     """The aging's totals as of ``as_of`` per (customer, currency) and per currency."""
     as_of = roll.as_of
-    items = ledger.open_items(as_of=as_of)
+    items = ledger.open_items(as_of=as_of, customer_id=customer_id)
     by_customer: dict[Key, Money] = {}
     by_currency: dict[str, Money] = {}
     reports: list[AgingReport] = []
@@ -361,14 +365,33 @@ def reconcile(
         >>> row.balanced
         True
     """
+    return _customer_roll_forward(
+        ledger, as_of=as_of, start=start, currency=currency, view=view, rates=rates
+    )
+
+
+def _customer_roll_forward(
+    ledger: Ledger,
+    *,
+    as_of: date,
+    start: date | None = None,
+    currency: str | None = None,
+    view: View = "transaction",
+    rates: FxRates | None = None,
+    customer_id: str | None = None,
+) -> RollForward:
+    """:func:`reconcile`, or with ``customer_id`` only what that customer's rows need: its
+    documents, the documents its movements meet and its aging (the statement's period).
+    The rows of ``customer_id`` are those :func:`reconcile` gives; other rows and the
+    totals are partial then."""
     if start is not None and start > as_of:
         raise ReconcileError(
             f"start: {start.isoformat()} is after as_of {as_of.isoformat()}", field="start"
         )
     valuation = Valuation(ledger, view=view, rates=rates, currency=currency)
-    roll = valuation.roll(start=start, as_of=as_of)
+    roll = valuation.roll(start=start, as_of=as_of, customer_id=customer_id)
     sums = group_effects(roll.effects)
-    aging_customers, aging_totals = _aging_lines(ledger, valuation, roll, rates)
+    aging_customers, aging_totals = _aging_lines(ledger, valuation, roll, rates, customer_id)
     rows: list[RollForwardRow] = []
     for key in sorted(roll.keys):
         customer_id, code = key

@@ -76,7 +76,7 @@ from receivables.fx import (
 )
 from receivables.ledger import Ledger, OpenItem
 from receivables.money import ExactDecimal, FxRates, Money
-from receivables.reconcile import RollForwardRow, reconcile
+from receivables.reconcile import RollForwardRow, _customer_roll_forward
 from receivables.tabular import Tabular
 
 __all__ = [
@@ -385,9 +385,9 @@ def statement_of_account(
         target = valuation.functional
     period: tuple[RollForwardRow, ...] = ()
     if start is not None:
-        period = reconcile(ledger, start=start, as_of=as_of, view=view, rates=rates).customer(
-            customer_id
-        )
+        period = _customer_roll_forward(
+            ledger, start=start, as_of=as_of, view=view, rates=rates, customer_id=customer_id
+        ).customer(customer_id)
     rates_used: dict[str, StatementRate] = {}
     lines = tuple(
         _line(

@@ -21,6 +21,7 @@ from receivables.fx import carrying_amount
 from receivables.ledger import Ledger
 from receivables.models import Dispute, Invoice
 from receivables.money import FxRates, Money
+from receivables.reconcile import reconcile
 from receivables.statements import statement_of_account
 
 customers = st.sampled_from([c.id for c in CUSTOMERS])
@@ -123,3 +124,28 @@ def test_the_period_closes_on_the_statement_total(
         assert row.closing.amount == statement.total(row.currency)
     closing_currencies = {row.currency for row in statement.period if row.closing.amount.amount}
     assert {t.code for t in statement.totals if t.amount} <= closing_currencies
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ledger=fx_ledgers(),
+    rates=fx_tables(),
+    customer_id=customers,
+    period=st.tuples(dates, dates).map(sorted),
+    view=st.sampled_from(["transaction", "party", "functional"]),
+)
+def test_the_period_is_the_customers_rows_of_the_ledgers_roll_forward(
+    ledger: Ledger, rates: FxRates, customer_id: str, period: list[date], view: str
+) -> None:
+    """The statement values only what the customer's rows need; the rows are the same."""
+    start, as_of = period
+    statement = statement_of_account(
+        ledger,
+        customer_id,
+        as_of=as_of,
+        view=view,  # type: ignore[arg-type]
+        rates=rates,
+        start=start,
+    )
+    whole = reconcile(ledger, start=start, as_of=as_of, view=view, rates=rates)  # type: ignore[arg-type]
+    assert statement.period == whole.customer(customer_id)
