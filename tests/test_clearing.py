@@ -284,6 +284,15 @@ def test_float_score_is_refused() -> None:
         clear_payment(M("10.00 EUR"), [DEBT], order=BGB_366_2, as_of=AS_OF, burden={"INV-1": 1.5})  # type: ignore[dict-item]
 
 
+@pytest.mark.parametrize("score", ["high", "NaN", "Infinity"])
+def test_score_that_is_not_a_finite_number_is_refused_naming_the_document(score: str) -> None:
+    with pytest.raises(InvalidClearingInput, match="INV-1: security: score") as refused:
+        clear_payment(
+            M("10.00 EUR"), [DEBT], order=BGB_366_2, as_of=AS_OF, security={"INV-1": score}
+        )
+    assert (refused.value.document_id, refused.value.field) == ("INV-1", "security")
+
+
 def test_payment_below_the_minor_unit_is_refused() -> None:
     with pytest.raises(InvalidClearingInput, match=r"payment: 0\.001 EUR"):
         clear_payment(Money("0.001", "EUR"), [DEBT], order=BGB_367, as_of=AS_OF)

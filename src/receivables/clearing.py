@@ -406,7 +406,17 @@ def _scores(
                 document_id=doc_id,
                 field=field,
             )
-        out[doc_id] = Decimal(value)
+        try:
+            score = Decimal(value)
+        except (ArithmeticError, ValueError):
+            score = Decimal("NaN")
+        if not score.is_finite():
+            raise InvalidClearingInput(
+                f"{doc_id}: {field}: score {value!r} is not a finite number",
+                document_id=doc_id,
+                field=field,
+            )
+        out[doc_id] = score
     return out
 
 
