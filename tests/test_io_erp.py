@@ -197,3 +197,12 @@ def test_amount_with_more_decimals_than_the_currency_allows_is_an_error_row() ->
     (issue,) = result.issues
     assert (issue.line, issue.severity, issue.column) == (2, "error", "Amount Remaining")
     assert "more decimals than JPY allows" in issue.message
+
+
+def test_credit_limit_with_more_decimals_than_the_currency_is_an_error_row() -> None:
+    # 2500.5 JPY cannot be a yen amount (ISO 4217 exponent 0); it was rounded to 2501.
+    result = read_customers("ID,Name,Currency,Credit Limit\nC9,Nippon KK,JPY,2500.5\n")
+    assert result.customers == ()
+    (issue,) = result.issues
+    assert (issue.line, issue.severity, issue.column) == (2, "error", "Credit Limit")
+    assert "credit limit 2500.5 has more decimals than JPY allows" in issue.message

@@ -577,6 +577,15 @@ def _customer(
     limit = None
     if mapping.credit_limit is not None and row.get(mapping.credit_limit):
         limit = _amount(row, mapping.credit_limit, mapping)
+        try:
+            exact = Money(limit, currency).is_quantized
+        except ReceivablesError as exc:
+            raise _RowFailed(mapping.currency, exc.message) from None
+        if not exact:
+            raise _RowFailed(
+                mapping.credit_limit,
+                f"credit limit {limit} has more decimals than {currency} allows",
+            )
     email = (row.get(mapping.email) or None) if mapping.email else None
     try:
         return Customer.model_validate(
