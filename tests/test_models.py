@@ -439,3 +439,26 @@ def test_set_fields_serialise_in_a_stable_sorted_order() -> None:
     assert contact.model_dump(mode="json")["roles"] == ["billing", "escalation", "legal"]
     assert cert.model_dump(mode="json")["jurisdictions"] == ["CA", "NY", "TX"]
     assert Contact.model_validate_json(contact.model_dump_json()) == contact
+
+
+def test_a_bad_field_names_the_document_it_belongs_to() -> None:
+    with pytest.raises(ValidationError, match=r"Invoice INV-9: total: money 1\.5 is a float"):
+        Invoice(id="INV-9", customer_id="C1", issue_date=D(2026, 1, 1), total=1.5)  # type: ignore[arg-type]
+
+
+def test_a_bad_line_field_names_the_invoice_and_the_line() -> None:
+    with pytest.raises(ValidationError, match=r"Invoice INV-9: lines\.0: InvoiceLine L1: quantity"):
+        Invoice.model_validate(
+            {
+                "id": "INV-9",
+                "customer_id": "C1",
+                "issue_date": "2026-01-01",
+                "lines": [{"id": "L1", "unit_price": "1 USD", "quantity": 1.5}],
+            }
+        )
+
+
+def test_an_error_already_naming_the_document_is_not_prefixed_twice() -> None:
+    with pytest.raises(ValidationError) as info:
+        Invoice(id="INV-9", customer_id="C1", issue_date=D(2026, 1, 1), total=A("-5 USD"))
+    assert str(info.value).count("INV-9: total") == 1

@@ -31,7 +31,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     StringConstraints,
+    ValidationError,
     field_serializer,
     model_validator,
 )
@@ -85,6 +87,32 @@ LocaleId = Annotated[str, AfterValidator(_check_locale)]
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _name_the_document(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        # pydantic locates a bad field but does not say which document it belongs to; an
+        # integration loading thousands of invoices needs the id in the message.
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            doc_id = data.get("id") if isinstance(data, dict) else None
+            if not isinstance(doc_id, str) or not doc_id.strip():
+                raise
+            doc_id = doc_id.strip()
+            kind = data.get("kind") or cls.__name__
+            parts = []
+            for err in exc.errors():
+                loc = ".".join(str(p) for p in err["loc"])
+                message = str(err["msg"]).removeprefix("Value error, ")
+                parts.append(message if doc_id in message else f"{loc}: {message}")
+            named = all(doc_id in part for part in parts)
+            prefix = "" if named else f"{kind} {doc_id}: "
+            raise InvalidDocument(
+                prefix + "; ".join(parts),
+                document_id=doc_id,
+                field=".".join(str(p) for p in exc.errors()[0]["loc"]) or None,
+            ) from None
 
 
 def _fail(doc: str, doc_id: str, field: str, message: str) -> InvalidDocument:
