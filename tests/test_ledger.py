@@ -419,3 +419,12 @@ def test_customers_cannot_be_changed_through_the_ledger() -> None:
     with pytest.raises(TypeError):
         ledger.customers["C2"] = Customer(id="C2", name="Other", currency="USD")  # type: ignore[index]
     assert list(ledger.customers) == ["C1"]
+
+
+def test_open_amounts_do_not_depend_on_the_callers_decimal_context(ledger: Ledger) -> None:
+    import decimal
+
+    big = Ledger([inv("INV-1", "123456.78 EUR")])
+    with decimal.localcontext(prec=5):
+        assert big.open_amount("INV-1", as_of=D(2026, 2, 1)) == A("123456.78 EUR")
+        assert big.balances(as_of=D(2026, 2, 1)) == {"EUR": A("123456.78 EUR")}

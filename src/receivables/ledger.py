@@ -32,13 +32,14 @@ Money('300.00', 'EUR')
 from __future__ import annotations
 
 import bisect
+import decimal
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Final, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -77,6 +78,10 @@ __all__ = [
     "movement_date",
     "reductions",
 ]
+
+# Sums of amounts run at a fixed precision, whatever decimal context the caller set: an
+# open amount must not depend on it.
+_SUMS: Final = decimal.Context(prec=60)
 
 Movement = Application | WriteOff | Refund
 """Anything that moves an amount off a document."""
@@ -155,7 +160,7 @@ class _Track:
         self.pending.sort(key=lambda p: p[0])
         total = Decimal(0)
         for when, amount in self.pending:
-            total += amount
+            total = _SUMS.add(total, amount)
             if self.dates and self.dates[-1] == when:
                 self.cumulative[-1] = total
             else:
@@ -414,7 +419,7 @@ class Ledger:
                     document_id=m.id,
                     field=field,
                 )
-            total = used[doc.id] + amount
+            total = _SUMS.add(used[doc.id], amount)
             limit = doc.amount.amount
             if total > limit:
                 raise OverApplication(
@@ -424,7 +429,7 @@ class Ledger:
                     field=field,
                 )
         for doc, _, amount in touched:
-            used[doc.id] += amount
+            used[doc.id] = _SUMS.add(used[doc.id], amount)
 
     def _check_currency(self, m: Movement, doc: Document, amount: Money) -> None:
         if amount.code != doc.amount.code:
@@ -634,8 +639,9 @@ class Ledger:
         if document_date(doc) > as_of:
             return Decimal(0)
         track = self._tracks.get(doc.id)
-        remaining = doc.amount.amount - (track.reduced_by(as_of) if track else Decimal(0))
-        return remaining if is_debit(doc) else -remaining
+        reduced = track.reduced_by(as_of) if track else Decimal(0)
+        remaining = _SUMS.subtract(doc.amount.amount, reduced)
+        return remaining if is_debit(doc) else _SUMS.minus(remaining)
 
     def open_items(
         self,
@@ -666,7 +672,7 @@ class Ledger:
             if customer_id is None or doc.customer_id == customer_id:
                 remaining = self._open(doc, as_of)
                 if remaining:
-                    totals[doc.amount.code] += remaining
+                    totals[doc.amount.code] = _SUMS.add(totals[doc.amount.code], remaining)
         return {code: Money(totals[code], code) for code in sorted(totals)}
 
     def balance(
@@ -742,10 +748,10 @@ class Ledger:
         """The part of a document under open dispute on ``as_of``, capped at what is open."""
         doc = self.document(doc_id)
         open_now = abs(self._open(doc, as_of))
-        disputed = sum(
-            (d.amount.amount for d in self._disputes_of.get(doc_id, ()) if d.is_open(as_of)),
-            Decimal(0),
-        )
+        disputed = Decimal(0)
+        for dispute in self._disputes_of.get(doc_id, ()):
+            if dispute.is_open(as_of):
+                disputed = _SUMS.add(disputed, dispute.amount.amount)
         return Money(min(disputed, open_now), doc.amount.currency)
 
     def to_frame(
