@@ -462,3 +462,19 @@ def test_an_error_already_naming_the_document_is_not_prefixed_twice() -> None:
     with pytest.raises(ValidationError) as info:
         Invoice(id="INV-9", customer_id="C1", issue_date=D(2026, 1, 1), total=A("-5 USD"))
     assert str(info.value).count("INV-9: total") == 1
+
+
+def test_unit_price_keeps_digits_below_the_minor_unit_and_the_net_is_rounded() -> None:
+    line = InvoiceLine(id="1", quantity=Decimal(100), unit_price=A("0.125 USD"))
+    assert line.unit_price == A("0.125 USD")
+    assert line.net == A("12.50 USD")
+    odd = InvoiceLine(id="2", quantity=Decimal(3), unit_price=A("0.125 USD"))
+    assert odd.net == A("0.38 USD")
+    assert InvoiceLine.model_validate_json(line.model_dump_json()) == line
+
+
+def test_unit_price_refuses_a_float() -> None:
+    with pytest.raises(ValidationError, match="send the amount as a string"):
+        InvoiceLine.model_validate_json(
+            '{"id": "1", "unit_price": {"amount": 0.125, "currency": "USD"}}'
+        )

@@ -39,7 +39,7 @@ from pydantic import (
 )
 
 from receivables.errors import InvalidDocument
-from receivables.money import CurrencyCode, ExactDecimal, Money
+from receivables.money import CurrencyCode, ExactDecimal, Money, UnitPrice
 from receivables.terms import PaymentTerms
 
 __all__ = [
@@ -235,7 +235,9 @@ class InvoiceLine(_Frozen):
     id: DocumentId
     description: str = ""
     quantity: ExactDecimal = Decimal(1)
-    unit_price: Money
+    unit_price: UnitPrice = Field(
+        description="Price per unit; may carry digits below the minor unit (0.125 USD)."
+    )
     taxes: tuple[TaxLine, ...] = ()
 
     @property

@@ -40,6 +40,7 @@ from pydantic import (
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     PlainSerializer,
+    PlainValidator,
     PrivateAttr,
     WithJsonSchema,
     model_validator,
@@ -62,6 +63,7 @@ __all__ = [
     "FxRate",
     "FxRates",
     "Money",
+    "UnitPrice",
     "allocate_evenly",
     "convert",
     "currency_of",
@@ -435,6 +437,14 @@ _MONEY_JSON_SCHEMA: Final[dict[str, Any]] = {
 
 
 def _validate_money(value: Any) -> Money:
+    return _read_money(value).quantize()
+
+
+def _validate_unit_price(value: Any) -> Money:
+    return _read_money(value)
+
+
+def _read_money(value: Any) -> Money:
     if isinstance(value, moneyed.Money):
         money = value if isinstance(value, Money) else Money(value.amount, value.currency)
     elif isinstance(value, dict):
@@ -460,7 +470,7 @@ def _validate_money(value: Any) -> Money:
             f"cannot read money from {type(value).__name__}: pass Money, "
             "{'amount': '12.30', 'currency': 'USD'} or '12.30 USD'"
         )
-    return money.quantize()
+    return money
 
 
 def _serialize_money(value: Money) -> dict[str, str]:
@@ -470,6 +480,21 @@ def _serialize_money(value: Money) -> dict[str, str]:
 def _validate_exact_decimal(value: Any) -> Decimal:
     return to_decimal(value, what="number")
 
+
+UnitPrice = Annotated[
+    Money,
+    PlainValidator(_validate_unit_price),
+    PlainSerializer(_serialize_money, when_used="always"),
+    WithJsonSchema(_MONEY_JSON_SCHEMA),
+]
+"""A price per unit: exact money that keeps digits below the minor unit (0.125 USD a
+piece), as prices often do; what it multiplies into is rounded, the price itself is not.
+
+Examples:
+    >>> from pydantic import TypeAdapter
+    >>> TypeAdapter(UnitPrice).validate_python("0.125 USD")
+    Money('0.125', 'USD')
+"""
 
 ExactDecimal = Annotated[
     Decimal,
