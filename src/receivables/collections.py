@@ -3,8 +3,8 @@
 A collector's day starts with a **worklist**: customers ranked by a transparent weighted
 score (amount overdue, days overdue, risk, broken promises, disputes, days since the last
 contact, dunning stage), each row carrying every factor's contribution. Only
-**collectable** amounts count: the part of an item under open dispute is excluded (issue
-12: a partial dispute leaves the rest collectable), an item under a running promise to pay
+**collectable** amounts count: the part of an item under open dispute is excluded (a
+partial dispute leaves the rest collectable), an item under a running promise to pay
 is left alone until the promise falls due, and customers on ``dunning_block`` are skipped.
 
 **Promises to pay** are evaluated against the cash actually applied to their documents;
