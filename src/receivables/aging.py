@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import bisect
 import decimal
-import functools
 import html
 import itertools
 from collections import defaultdict
@@ -47,7 +46,7 @@ from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Final, Literal, ParamSpec, Self, TypeVar
+from typing import TYPE_CHECKING, Final, Literal, Self, TypeVar
 
 import moneyed
 from pydantic import (
@@ -63,7 +62,16 @@ from pydantic import (
 from receivables.errors import CurrencyMismatch, MissingRate, ReceivablesError
 from receivables.ledger import Ledger, OpenItem, document_date
 from receivables.models import Customer, DebitMemo, Dispute, Invoice, PromiseToPay
-from receivables.money import ExactDecimal, FxQuote, FxRates, Money, currency_of, minor_units
+from receivables.money import (
+    FIXED_CONTEXT,
+    ExactDecimal,
+    FxQuote,
+    FxRates,
+    Money,
+    currency_of,
+    in_fixed_context,
+    minor_units,
+)
 from receivables.tabular import Tabular
 
 __all__ = [
@@ -99,29 +107,6 @@ _HUNDRED: Final = Decimal(100)
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
 _PERCENT: Final = Decimal("0.01")
-# Sums, revaluations and percentages run in this fixed context, not the caller's: a caller
-# at prec=5 would otherwise turn 135,469.13 into 1.3547E+5 or fail to quantise it.
-_CONTEXT: Final = decimal.Context(
-    prec=60,
-    rounding=decimal.ROUND_HALF_EVEN,
-    Emax=decimal.MAX_EMAX,
-    Emin=decimal.MIN_EMIN,
-    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
-)
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def _in_fixed_context(func: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run ``func`` in :data:`_CONTEXT`, the ledger's open amounts it reads included."""
-
-    @functools.wraps(func)
-    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with decimal.localcontext(_CONTEXT):
-            return func(*args, **kwargs)
-
-    return run
 
 
 class AgingError(ReceivablesError, ValueError):
@@ -935,7 +920,7 @@ class _PendingRows:
         ages: dict[date, tuple[int, str]] = {}
         rows: list[AgingRow] = []
         # the same precision as the bucket sums of age(), so rows and lines agree
-        with decimal.localcontext(_CONTEXT):
+        with decimal.localcontext(FIXED_CONTEXT):
             for item in self.items:
                 doc = item.document
                 open_money = item.open
@@ -1093,7 +1078,7 @@ def _promised_by_document(
     return result
 
 
-@_in_fixed_context
+@in_fixed_context
 def age(
     ledger_or_items: Ledger | Iterable[OpenItem],
     *,
@@ -1373,7 +1358,7 @@ def _check_map(customer_map: Mapping[str, str]) -> None:
             )
 
 
-@_in_fixed_context
+@in_fixed_context
 def merge(
     reports: Sequence[AgingReport],
     *,

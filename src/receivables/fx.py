@@ -80,13 +80,12 @@ Examples:
 from __future__ import annotations
 
 import decimal
-import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final, Literal, ParamSpec, TypeVar
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -109,7 +108,14 @@ from receivables.models import (
     Refund,
     WriteOff,
 )
-from receivables.money import ExactDecimal, FxRates, Money, minor_units
+from receivables.money import (
+    FIXED_CONTEXT,
+    ExactDecimal,
+    FxRates,
+    Money,
+    in_fixed_context,
+    minor_units,
+)
 
 __all__ = [
     "DocumentAmounts",
@@ -355,34 +361,9 @@ class FxMovement(BaseModel):
 # The valuation engine (shared with receivables.reconcile)
 # --------------------------------------------------------------------------------------
 
-# Every value is computed in this fixed context, not the caller's: at a caller's prec=5,
-# 123,456.78 EUR x 1.1037 would otherwise carry 136,250 USD (or fail to quantise).
-_CONTEXT: Final = decimal.Context(
-    prec=60,
-    rounding=decimal.ROUND_HALF_EVEN,
-    Emax=decimal.MAX_EMAX,
-    Emin=decimal.MIN_EMIN,
-    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
-)
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def in_fixed_context(func: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run ``func`` in the module's fixed decimal context (the ledger's arithmetic it calls
-    included), so a value does not depend on the caller's precision or rounding."""
-
-    @functools.wraps(func)
-    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with decimal.localcontext(_CONTEXT):
-            return func(*args, **kwargs)
-
-    return run
-
 
 def _times(amount: Decimal, rate: Decimal, code: str) -> Decimal:
-    with decimal.localcontext(_CONTEXT):
+    with decimal.localcontext(FIXED_CONTEXT):
         return (amount * rate).quantize(Decimal(1).scaleb(-minor_units(code)), ROUND_HALF_UP)
 
 

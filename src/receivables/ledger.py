@@ -32,14 +32,13 @@ Money('300.00', 'EUR')
 from __future__ import annotations
 
 import bisect
-import decimal
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Annotated, Final, Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -66,7 +65,7 @@ from receivables.models import (
     Refund,
     WriteOff,
 )
-from receivables.money import CurrencyCode, FxRates, Money
+from receivables.money import FIXED_CONTEXT, CurrencyCode, FxRates, Money
 
 __all__ = [
     "Ledger",
@@ -78,10 +77,6 @@ __all__ = [
     "movement_date",
     "reductions",
 ]
-
-# Sums of amounts run at a fixed precision, whatever decimal context the caller set: an
-# open amount must not depend on it.
-_SUMS: Final = decimal.Context(prec=60)
 
 Movement = Application | WriteOff | Refund
 """Anything that moves an amount off a document."""
@@ -160,7 +155,7 @@ class _Track:
         self.pending.sort(key=lambda p: p[0])
         total = Decimal(0)
         for when, amount in self.pending:
-            total = _SUMS.add(total, amount)
+            total = FIXED_CONTEXT.add(total, amount)
             if self.dates and self.dates[-1] == when:
                 self.cumulative[-1] = total
             else:
@@ -419,7 +414,7 @@ class Ledger:
                     document_id=m.id,
                     field=field,
                 )
-            total = _SUMS.add(used[doc.id], amount)
+            total = FIXED_CONTEXT.add(used[doc.id], amount)
             limit = doc.amount.amount
             if total > limit:
                 raise OverApplication(
@@ -429,7 +424,7 @@ class Ledger:
                     field=field,
                 )
         for doc, _, amount in touched:
-            used[doc.id] = _SUMS.add(used[doc.id], amount)
+            used[doc.id] = FIXED_CONTEXT.add(used[doc.id], amount)
 
     def _check_currency(self, m: Movement, doc: Document, amount: Money) -> None:
         if amount.code != doc.amount.code:
@@ -640,8 +635,8 @@ class Ledger:
             return Decimal(0)
         track = self._tracks.get(doc.id)
         reduced = track.reduced_by(as_of) if track else Decimal(0)
-        remaining = _SUMS.subtract(doc.amount.amount, reduced)
-        return remaining if is_debit(doc) else _SUMS.minus(remaining)
+        remaining = FIXED_CONTEXT.subtract(doc.amount.amount, reduced)
+        return remaining if is_debit(doc) else FIXED_CONTEXT.minus(remaining)
 
     def open_items(
         self,
@@ -672,7 +667,7 @@ class Ledger:
             if customer_id is None or doc.customer_id == customer_id:
                 remaining = self._open(doc, as_of)
                 if remaining:
-                    totals[doc.amount.code] = _SUMS.add(totals[doc.amount.code], remaining)
+                    totals[doc.amount.code] = FIXED_CONTEXT.add(totals[doc.amount.code], remaining)
         return {code: Money(totals[code], code) for code in sorted(totals)}
 
     def balance(
@@ -751,7 +746,7 @@ class Ledger:
         disputed = Decimal(0)
         for dispute in self._disputes_of.get(doc_id, ()):
             if dispute.is_open(as_of):
-                disputed = _SUMS.add(disputed, dispute.amount.amount)
+                disputed = FIXED_CONTEXT.add(disputed, dispute.amount.amount)
         return Money(min(disputed, open_now), doc.amount.currency)
 
     def to_frame(

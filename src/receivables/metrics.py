@@ -33,13 +33,12 @@ from __future__ import annotations
 
 import calendar
 import decimal
-import functools
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final, Literal, ParamSpec, Self, TypeVar
+from typing import Final, Literal, Self
 
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -47,7 +46,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from receivables.errors import CurrencyMismatch, MissingRate, ReceivablesError
 from receivables.ledger import Ledger, document_date, is_debit
 from receivables.models import Application, CreditMemo, DebitMemo, Invoice, WriteOff
-from receivables.money import ExactDecimal, FxRates, Money, to_decimal
+from receivables.money import (
+    ExactDecimal,
+    FxRates,
+    Money,
+    in_fixed_context,
+    to_decimal,
+)
 
 __all__ = [
     "Amount",
@@ -70,30 +75,6 @@ Amount = Decimal | int | str | Money
 """A figure given by hand: an exact number, or Money (whose currency is then checked)."""
 
 _ZERO: Final = Decimal(0)
-
-# Figures are read and summed in this fixed context, not the caller's: at a caller's
-# prec=5, an ending AR of 123,456.79 would otherwise become 1.2346E+5.
-_CONTEXT: Final = decimal.Context(
-    prec=60,
-    rounding=decimal.ROUND_HALF_EVEN,
-    Emax=decimal.MAX_EMAX,
-    Emin=decimal.MIN_EMIN,
-    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
-)
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def _in_fixed_context(func: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run ``func`` in :data:`_CONTEXT`, the ledger's open amounts it reads included."""
-
-    @functools.wraps(func)
-    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with decimal.localcontext(_CONTEXT):
-            return func(*args, **kwargs)
-
-    return run
 
 
 CRF: Final = (
@@ -495,7 +476,7 @@ def _ratio_days(
 # --------------------------------------------------------------------------------------
 
 
-@_in_fixed_context
+@in_fixed_context
 def dso(
     ledger: Ledger | None = None,
     *,
@@ -582,7 +563,7 @@ def dso(
     )
 
 
-@_in_fixed_context
+@in_fixed_context
 def best_possible_dso(
     ledger: Ledger | None = None,
     *,
@@ -639,7 +620,7 @@ def best_possible_dso(
     )
 
 
-@_in_fixed_context
+@in_fixed_context
 def average_days_delinquent(
     ledger: Ledger | None = None,
     *,
@@ -706,7 +687,7 @@ def average_days_delinquent(
     )
 
 
-@_in_fixed_context
+@in_fixed_context
 def countback_dso(
     ledger: Ledger | None = None,
     *,
@@ -835,7 +816,7 @@ def countback_dso(
 # --------------------------------------------------------------------------------------
 
 
-@_in_fixed_context
+@in_fixed_context
 def collection_effectiveness_index(
     ledger: Ledger | None = None,
     *,
@@ -941,7 +922,7 @@ def collection_effectiveness_index(
     )
 
 
-@_in_fixed_context
+@in_fixed_context
 def ar_turnover(
     ledger: Ledger | None = None,
     *,
@@ -1089,7 +1070,7 @@ def _behaviour(
     )
 
 
-@_in_fixed_context
+@in_fixed_context
 def average_days_to_pay(
     ledger: Ledger | None = None,
     *,
@@ -1127,7 +1108,7 @@ def average_days_to_pay(
     )
 
 
-@_in_fixed_context
+@in_fixed_context
 def weighted_average_days_late(
     ledger: Ledger | None = None,
     *,
@@ -1163,7 +1144,7 @@ def weighted_average_days_late(
     )
 
 
-@_in_fixed_context
+@in_fixed_context
 def percent_current(
     ledger: Ledger | None = None,
     *,

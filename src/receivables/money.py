@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import bisect
 import decimal
+import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import Annotated, Any, ClassVar, Final, overload
+from typing import Annotated, Any, ClassVar, Final, ParamSpec, TypeVar, overload
 
 import moneyed
 from pydantic import (
@@ -58,6 +59,7 @@ from receivables.errors import (
 
 __all__ = [
     "DEFAULT_ROUNDING",
+    "FIXED_CONTEXT",
     "ExactDecimal",
     "FxQuote",
     "FxRate",
@@ -67,6 +69,7 @@ __all__ = [
     "allocate_evenly",
     "convert",
     "currency_of",
+    "in_fixed_context",
     "minor_units",
     "quantize",
     "split",
@@ -97,6 +100,42 @@ _SUPPLEMENT: Final[dict[str, moneyed.Currency]] = {
 }
 
 _CODE_RE: Final = re.compile(r"^[A-Z]{3}$")
+
+# Calculators read, sum and revalue amounts in this one fixed context, never the caller's:
+# at a caller's prec=5, 135,469.13 would become 1.3547E+5 or fail to quantise.
+FIXED_CONTEXT: Final = decimal.Context(
+    prec=60,
+    rounding=decimal.ROUND_HALF_EVEN,
+    Emax=decimal.MAX_EMAX,
+    Emin=decimal.MIN_EMIN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+"""The decimal context (60 digits, traps on) the calculators compute in."""
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def in_fixed_context(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``func`` in :data:`FIXED_CONTEXT`, whatever context its caller set, so a result
+    never depends on the caller's decimal precision or rounding.
+
+    Examples:
+        >>> @in_fixed_context
+        ... def third() -> Decimal:
+        ...     return Decimal(1) / 3
+        >>> with decimal.localcontext(prec=3):
+        ...     len(str(third()))
+        62
+    """
+
+    @functools.wraps(func)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with decimal.localcontext(FIXED_CONTEXT):
+            return func(*args, **kwargs)
+
+    return run
+
 
 # Derived rates (inverses, triangulations) are computed at a fixed precision, so a table
 # gives the same rate whatever decimal context the caller happens to run in.

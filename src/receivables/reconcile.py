@@ -82,10 +82,9 @@ from receivables.fx import (
     Valuation,
     View,
     group_effects,
-    in_fixed_context,
 )
 from receivables.ledger import Ledger, OpenItem, document_date, movement_date
-from receivables.money import FxRates, Money
+from receivables.money import FxRates, Money, in_fixed_context
 from receivables.tabular import Tabular
 
 __all__ = [

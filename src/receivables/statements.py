@@ -72,10 +72,9 @@ from receivables.fx import (
     Valuation,
     View,
     carrying_amount,
-    in_fixed_context,
 )
 from receivables.ledger import Ledger, OpenItem
-from receivables.money import ExactDecimal, FxRates, Money
+from receivables.money import ExactDecimal, FxRates, Money, in_fixed_context
 from receivables.reconcile import RollForwardRow, _customer_roll_forward
 from receivables.tabular import Tabular
 
