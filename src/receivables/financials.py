@@ -490,6 +490,27 @@ def _average(
     return (opening + closing) / 2, f"average {line}"
 
 
+def _days_outstanding(
+    name: str,
+    fs: FinancialStatements,
+    prior: FinancialStatements | None,
+    *,
+    balance: StatementLine,
+    flow: StatementLine,
+) -> Ratio:
+    """``balance`` (averaged with ``prior``) / ``flow`` x the statement's days."""
+    amount, label = _average(fs, prior, balance, name)
+    return _divide(
+        name,
+        amount,
+        _amount(fs, flow, name),
+        formula=f"{label} / {flow} x {fs.period_days}",
+        zero_name=flow,
+        unit="days",
+        scale=Decimal(fs.period_days),
+    )
+
+
 def days_sales_outstanding(
     fs: FinancialStatements, *, prior: FinancialStatements | None = None
 ) -> Ratio:
@@ -505,16 +526,8 @@ def days_sales_outstanding(
         >>> days_sales_outstanding(fs).value
         Decimal('68.44')
     """
-    n = "days_sales_outstanding"
-    receivable, label = _average(fs, prior, "accounts_receivable", n)
-    return _divide(
-        n,
-        receivable,
-        _amount(fs, "revenue", n),
-        formula=f"{label} / revenue x {fs.period_days}",
-        zero_name="revenue",
-        unit="days",
-        scale=Decimal(fs.period_days),
+    return _days_outstanding(
+        "days_sales_outstanding", fs, prior, balance="accounts_receivable", flow="revenue"
     )
 
 
@@ -529,16 +542,12 @@ def days_payables_outstanding(
         >>> days_payables_outstanding(fs).value
         Decimal('109.50')
     """
-    n = "days_payables_outstanding"
-    payable, label = _average(fs, prior, "accounts_payable", n)
-    return _divide(
-        n,
-        payable,
-        _amount(fs, "cost_of_goods_sold", n),
-        formula=f"{label} / cost_of_goods_sold x {fs.period_days}",
-        zero_name="cost_of_goods_sold",
-        unit="days",
-        scale=Decimal(fs.period_days),
+    return _days_outstanding(
+        "days_payables_outstanding",
+        fs,
+        prior,
+        balance="accounts_payable",
+        flow="cost_of_goods_sold",
     )
 
 
@@ -553,16 +562,8 @@ def days_inventory_outstanding(
         >>> days_inventory_outstanding(fs).value
         Decimal('187.06')
     """
-    n = "days_inventory_outstanding"
-    stock, label = _average(fs, prior, "inventory", n)
-    return _divide(
-        n,
-        stock,
-        _amount(fs, "cost_of_goods_sold", n),
-        formula=f"{label} / cost_of_goods_sold x {fs.period_days}",
-        zero_name="cost_of_goods_sold",
-        unit="days",
-        scale=Decimal(fs.period_days),
+    return _days_outstanding(
+        "days_inventory_outstanding", fs, prior, balance="inventory", flow="cost_of_goods_sold"
     )
 
 
