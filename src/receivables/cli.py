@@ -45,6 +45,7 @@ from receivables.metrics import dso as dso_metric
 from receivables.money import FxRates, Money
 from receivables.report import REPORT_STEPS, html_report, month_periods
 from receivables.sample import SAMPLE_AS_OF, sample_ledger, sample_rates
+from receivables.tabular import format_cell, rows_to_columns
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_USAGE", "app", "main"]
 
@@ -193,19 +194,9 @@ def load_context(
     return Context(ledger=ledger, as_of=day, rates=rates, currency=currency, source=source)
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Money):
-        return f"{value.amount} {value.code}"
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 def _json_default(value: object) -> object:
     if isinstance(value, (Decimal, Money, date)):
-        return _cell(value)
+        return format_cell(value)
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
@@ -214,9 +205,7 @@ def emit(rows: Sequence[Mapping[str, object]], fmt: OutputFormat, *, title: str)
 
     Amounts stay exact: decimals are written as their text, never through a float.
     """
-    columns: list[str] = []
-    for row in rows:
-        columns.extend(k for k in row if k not in columns)
+    columns = list(rows_to_columns(rows))
     if fmt is OutputFormat.JSON:
         sys.stdout.write(
             json.dumps([dict(r) for r in rows], default=_json_default, indent=2) + "\n"
@@ -227,18 +216,18 @@ def emit(rows: Sequence[Mapping[str, object]], fmt: OutputFormat, *, title: str)
         writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _cell(v) for k, v in row.items()})
+            writer.writerow({k: format_cell(v) for k, v in row.items()})
         sys.stdout.write(buffer.getvalue())
         return
     table = Table(title=title, title_justify="left")
     widths = []
     for name in columns:
-        cells = [_cell(r.get(name)) for r in rows]
+        cells = [format_cell(r.get(name)) for r in rows]
         widths.append(max([len(name), *(len(c) for c in cells)]))
         numeric = any(isinstance(r.get(name), (Decimal, int, Money)) for r in rows)
         table.add_column(name, justify="right" if numeric else "left", no_wrap=True)
     for row in rows:
-        table.add_row(*(_cell(row.get(name)) for name in columns))
+        table.add_row(*(format_cell(row.get(name)) for name in columns))
     needed = sum(widths) + 3 * len(widths) + 1
     Console(width=max(needed, len(title), 80)).print(table)
 

@@ -27,12 +27,18 @@ from typing import Literal
 
 from receivables.money import Money
 
-__all__ = ["Tabular", "rows_to_columns", "rows_to_html"]
+__all__ = ["Tabular", "format_cell", "rows_to_columns", "rows_to_html"]
 
 FrameBackend = Literal["pandas", "polars", "pyarrow"]
 
 
-def _cell(value: object) -> str:
+def format_cell(value: object) -> str:
+    """A cell as text: amounts exact (``12.30 USD``), dates ISO, nothing as empty.
+
+    Examples:
+        >>> format_cell(Money("12.3", "USD")), format_cell(date(2026, 1, 2)), format_cell(None)
+        ('12.3 USD', '2026-01-02', '')
+    """
     if value is None:
         return ""
     if isinstance(value, Money):
@@ -72,7 +78,7 @@ def rows_to_html(rows: Sequence[Mapping[str, object]], *, caption: str | None = 
             value = row.get(name)
             numeric = isinstance(value, (int, Decimal, Money)) and not isinstance(value, bool)
             style = ' style="text-align:right"' if numeric else ""
-            cells.append(f"<td{style}>{html.escape(_cell(value))}</td>")
+            cells.append(f"<td{style}>{html.escape(format_cell(value))}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f"<table>{title}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
