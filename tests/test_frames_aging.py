@@ -52,7 +52,7 @@ def rows_of(native: Any) -> list[dict[str, Any]]:
 
 
 def expected_lines(report: Any, level: str) -> dict[tuple[str, str], dict[str, int]]:
-    columns = (*report.buckets.labels, "credits", "total", "disputed", "collectable")
+    columns = (*report.buckets.labels, "credits", "total", "disputed", "promised", "collectable")
     result = {}
     for row in report.to_rows(level):
         exponent = minor_units(row["currency"])
@@ -119,12 +119,36 @@ def test_document_rows_equal_the_object_model(sample_items: Any) -> None:
         )
     )
     want = [
-        (r.document_id, r.days, r.bucket, r.is_credit, int(r.reported_open.amount.scaleb(2)))
+        (
+            r.document_id,
+            r.days,
+            r.bucket,
+            r.is_credit,
+            int(r.promised.amount.scaleb(minor_units(r.promised.currency.code))),
+            int(r.reported_open.amount.scaleb(2)),
+            int(r.reported_promised.amount.scaleb(2)),
+        )
         for r in report.documents
     ]
     assert [
-        (r["document_id"], r["days"], r["bucket"], r["is_credit"], r["reported_open"]) for r in got
+        (
+            r["document_id"],
+            r["days"],
+            r["bucket"],
+            r["is_credit"],
+            r["promised"],
+            r["reported_open"],
+            r["reported_promised"],
+        )
+        for r in got
     ] == want
+    assert any(r["reported_promised"] for r in got)
+
+
+def test_the_sample_has_promises_in_every_currency_it_ages(sample_items: Any) -> None:
+    """The equality tests above would pass on a frame of zeros without live promises."""
+    promised = sample_items.filter(pl.col("promised") > 0)
+    assert set(promised.get_column("currency")) == {"USD", "EUR", "GBP"}
 
 
 def _items(**columns: Any) -> Any:
@@ -229,6 +253,54 @@ def test_a_float_money_column_converts_at_the_stated_precision() -> None:
     )
     rows = rows_of(age_frame(items, as_of=date(2026, 1, 31), float_precision=3))
     assert [(r["currency"], r["total"]) for r in rows] == [("USD", 1235), ("JPY", 12)]
+
+
+def test_promised_amounts_are_summed_and_converted_per_document() -> None:
+    """Two EUR invoices at 1.5: 0.05 promised on each is 0.075, so 0.08 + 0.08 = 0.16 USD,
+    not 0.15 from converting the 0.10 sum; a credit never carries a promised part."""
+    items = _items(
+        document_id=["I1", "I2", "C1"],
+        customer_id=["C1"] * 3,
+        kind=["invoice", "invoice", "credit_memo"],
+        currency=["EUR"] * 3,
+        issue_date=[date(2026, 1, 1)] * 3,
+        due_date=[date(2026, 1, 31)] * 3,
+        open_amount=[1000, 500, -300],
+        promised=[5, 5, 7],
+    )
+    line = rows_of(
+        age_frame(items, as_of=date(2026, 1, 31), currency="USD", rates={"EUR": Decimal("1.5")})
+    )[0]
+    assert (line["promised"], line["collectable"]) == (16, 2250)
+    native = rows_of(age_frame(items, as_of=date(2026, 1, 31)))[0]
+    assert native["promised"] == 10
+
+
+def test_without_a_promised_column_promised_is_zero() -> None:
+    line = rows_of(age_frame(_items(), as_of=date(2026, 2, 1)))[0]
+    document = rows_of(age_frame(_items(), as_of=date(2026, 2, 1), level="document"))[0]
+    assert (line["promised"], document["promised"], document["reported_promised"]) == (0, 0, 0)
+
+
+def test_a_float_promised_column_is_refused_without_a_precision() -> None:
+    with pytest.raises(FloatMoneyColumn, match="'promised'"):
+        age_frame(_items(promised=[2.5]), as_of=date(2026, 2, 1))
+
+
+def test_a_float_promised_column_converts_at_the_stated_precision() -> None:
+    line = rows_of(age_frame(_items(promised=[2.5]), as_of=date(2026, 2, 1), float_precision=1))
+    assert line[0]["promised"] == 250
+
+
+def test_a_promised_column_of_strings_is_refused() -> None:
+    with pytest.raises(FramesError, match="'promised' holds String"):
+        age_frame(_items(promised=["2.50"]), as_of=date(2026, 2, 1))
+
+
+def test_a_renamed_promised_column_is_read_through_the_schema() -> None:
+    schema = FrameSchema(promised="committed")
+    line = rows_of(age_frame(_items(committed=[400]), as_of=date(2026, 2, 1), schema=schema))[0]
+    assert line["promised"] == 400
 
 
 def test_a_decimal_money_column_is_read_exactly() -> None:

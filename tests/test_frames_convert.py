@@ -11,6 +11,7 @@ pl = pytest.importorskip("polars", reason="polars is not installed")
 
 import narwhals as nw  # noqa: E402
 
+from receivables.aging import age  # noqa: E402
 from receivables.frames import (  # noqa: E402
     FramesError,
     ledger_from_frame,
@@ -18,7 +19,14 @@ from receivables.frames import (  # noqa: E402
     reductions_to_frame,
 )
 from receivables.ledger import Ledger  # noqa: E402
-from receivables.models import Application, CreditMemo, Invoice, Payment  # noqa: E402
+from receivables.models import (  # noqa: E402
+    Application,
+    CreditMemo,
+    Dispute,
+    Invoice,
+    Payment,
+    PromiseToPay,
+)
 from receivables.money import Money  # noqa: E402
 from receivables.sample import SAMPLE_AS_OF, sample_ledger  # noqa: E402
 
@@ -64,6 +72,54 @@ def test_open_items_frame_holds_signed_minor_units(backend: str) -> None:
 def test_the_open_items_frame_has_as_many_rows_as_the_ledger_has_open_items() -> None:
     frame = ledger_to_frame(sample_ledger(), "polars", as_of=SAMPLE_AS_OF)
     assert frame.height == len(sample_ledger().open_items(as_of=SAMPLE_AS_OF))
+
+
+def test_promised_is_spread_over_what_is_collectable_oldest_due_first() -> None:
+    """A live 120.00 promise on I2 and I1: I1 (due first) has 100.00 open, 30.00 of it
+    disputed, so it takes 70.00 and I2 the other 50.00; a promise past its pay-by date
+    and a payment count nothing. The same parts as the object model's aging."""
+    ledger = Ledger(
+        [
+            Invoice(id="I1", customer_id="C1", issue_date=date(2026, 1, 5), total="100.00 USD"),
+            Invoice(id="I2", customer_id="C1", issue_date=date(2026, 1, 20), total="80.00 USD"),
+            Payment(id="P1", customer_id="C1", received_on=date(2026, 1, 25), amount="5.00 USD"),
+        ],
+        disputes=[
+            Dispute(
+                id="D1",
+                customer_id="C1",
+                document_id="I1",
+                amount="30.00 USD",
+                reason_code="pricing",
+                opened_on=date(2026, 1, 25),
+            )
+        ],
+        promises=[
+            PromiseToPay(
+                id="PTP-0",
+                customer_id="C1",
+                document_ids=("I2",),
+                amount="50.00 USD",
+                promised_on=date(2026, 1, 10),
+                pay_by=date(2026, 1, 20),
+            ),
+            PromiseToPay(
+                id="PTP-1",
+                customer_id="C1",
+                document_ids=("I2", "I1"),
+                amount="120.00 USD",
+                promised_on=date(2026, 2, 1),
+                pay_by=date(2026, 2, 15),
+            ),
+        ],
+    )
+    as_of = date(2026, 2, 10)
+    rows = ledger_to_frame(ledger, "polars", as_of=as_of).select(
+        "document_id", "disputed", "promised"
+    )
+    assert rows.rows() == [("I1", 3000, 7000), ("I2", 0, 5000), ("P1", 0, 0)]
+    report = age(ledger, as_of=as_of)
+    assert [int(r.promised.amount.scaleb(2)) for r in report.documents] == [7000, 5000, 0]
 
 
 def test_reductions_record_both_sides_of_an_application() -> None:

@@ -42,7 +42,7 @@ def rows_of(native: Any) -> list[dict[str, Any]]:
 
 def check_aging(native_items: Any, **options: Any) -> None:
     report = age(sample_ledger(), as_of=SAMPLE_AS_OF, **options)
-    labels = (*report.buckets.labels, "credits", "total", "disputed", "collectable")
+    labels = (*report.buckets.labels, "credits", "total", "disputed", "promised", "collectable")
     want = {
         (r["key"], r["currency"]): tuple(
             int(r[c].scaleb(minor_units(r["currency"]))) for c in labels
@@ -52,6 +52,7 @@ def check_aging(native_items: Any, **options: Any) -> None:
     out = age_frame(native_items, as_of=SAMPLE_AS_OF, **options)
     got = {(r["customer_id"], r["currency"]): tuple(r[c] for c in labels) for r in rows_of(out)}
     assert got == want
+    assert any(line[labels.index("promised")] for line in want.values())
 
 
 def check_dso(docs: Any, reds: Any) -> None:

@@ -89,6 +89,7 @@ __all__ = [
     "IncompatibleReports",
     "age",
     "merge",
+    "promised_by_document",
 ]
 
 Basis = Literal["due_date", "invoice_date"]
@@ -1053,13 +1054,33 @@ class _Revaluer:
         return (amount * quote.rate).quantize(self.exponent, ROUND_HALF_UP)
 
 
-def _promised_by_document(
+@in_fixed_context
+def promised_by_document(
     promises: Iterable[PromiseToPay],
+    *,
     as_of: date,
     collectable: Mapping[str, Decimal],
     dues: Mapping[str, date],
 ) -> dict[str, Decimal]:
-    """Spread each live promise over its open documents, oldest due first, capped."""
+    """The part of each document covered by a live promise to pay on ``as_of``: the rule
+    behind :func:`age`'s ``promised`` (and the frames path's ``promised`` column).
+
+    A promise is live from the day it was made to its pay-by date, both included. Taken
+    in the order they were made (then by id), each live promise covers the documents it
+    names, oldest due first (then by id), up to what is still collectable on each
+    (``collectable``: open less disputed, in document currency; ``dues``: the date that
+    orders them). Documents not in ``collectable`` are not open and take nothing.
+
+    Examples:
+        >>> from receivables.models import PromiseToPay
+        >>> promise = PromiseToPay(id="PTP-1", customer_id="C1",
+        ...     document_ids=("I2", "I1"), amount="150.00 USD",
+        ...     promised_on=date(2026, 3, 1), pay_by=date(2026, 3, 15))
+        >>> promised_by_document([promise], as_of=date(2026, 3, 10),
+        ...     collectable={"I1": Decimal("100.00"), "I2": Decimal("80.00")},
+        ...     dues={"I1": date(2026, 1, 31), "I2": date(2026, 2, 28)})
+        {'I1': Decimal('100.00'), 'I2': Decimal('50.00')}
+    """
     left = dict(collectable)
     result: dict[str, Decimal] = {}
     for promise in sorted(promises, key=lambda p: (p.promised_on, p.id)):
@@ -1334,7 +1355,7 @@ def _parts(
             acc.disputed[slot] = acc.disputed.get(slot, _ZERO) + reval.convert(part, quote)
     collectable = {d: s[3] - disputed.get(d, _ZERO) for d, s in special.items()}
     dues = {d: s[4] for d, s in special.items()}
-    promised = _promised_by_document(promises, as_of, collectable, dues)
+    promised = promised_by_document(promises, as_of=as_of, collectable=collectable, dues=dues)
     for doc_id, part in promised.items():
         acc, slot, quote, _, _ = special[doc_id]
         acc.promised[slot] = acc.promised.get(slot, _ZERO) + reval.convert(part, quote)

@@ -33,7 +33,7 @@ AgingLevel = Literal["customer", "group", "total", "document"]
 NativeFrame = TypeVar("NativeFrame")
 
 CREDIT_KINDS: Final = ("credit_memo", "payment")
-_LINE_COLUMNS: Final = ("credits", "total", "disputed", "collectable", "items")
+_LINE_COLUMNS: Final = ("credits", "total", "disputed", "promised", "collectable", "items")
 
 
 def _quotes(
@@ -126,11 +126,12 @@ def age_frame(
 
     * ``"customer"`` / ``"group"``: one row per customer (or ``group_id``) and currency,
       with a column per bucket label, ``credits``, ``total`` (buckets plus credits),
-      ``disputed`` and ``collectable`` (buckets less disputed; zero and the buckets when the
-      frame has no ``disputed`` column) and ``items`` (documents counted);
+      ``disputed``, ``promised`` (the part of the collectable amount under a live promise
+      to pay), ``collectable`` (buckets less disputed; ``disputed`` and ``promised`` are
+      zero when the frame has no such column) and ``items`` (documents counted);
     * ``"total"``: the same per currency;
     * ``"document"``: the drill-down, with ``days``, ``bucket``, ``is_credit``,
-      ``reported_currency`` and ``reported_open``.
+      ``promised``, ``reported_currency``, ``reported_open`` and ``reported_promised``.
 
     Amounts are Int64 minor units of the row's ``currency`` (the report currency when
     ``currency`` is given); ``Decimal(n).scaleb(-minor_units(currency))`` is the decimal
@@ -178,10 +179,11 @@ def age_frame(
     if level == "group":
         needed.append(schema.group_id)
     en.require(columns, needed, "age_frame")
-    has_disputes = schema.disputed in columns
     if len(kinds) < len(ALL_KINDS):
         f = f.filter(nw.col(schema.kind).is_in(sorted(kinds)))
-    money = [schema.open_amount, *([schema.disputed] if has_disputes else [])]
+    parts = {"_disputed": schema.disputed, "_promised": schema.promised}
+    parts = {out: column for out, column in parts.items() if column in columns}
+    money = [schema.open_amount, *parts.values()]
     currencies: list[str] | None = None
     if currency is not None or en.needs_currencies(columns, money):
         currencies = en.distinct(f, schema.currency)
@@ -213,25 +215,20 @@ def age_frame(
     else:
         start = nw.col("_issue_day")
     staged = {"_open": minor(schema.open_amount), "_credit": is_credit}
-    if has_disputes:
-        staged["_disputed"] = (
-            nw.when(is_credit).then(zero).otherwise(minor(schema.disputed).fill_null(0))
-        )
+    for out, column in parts.items():
+        staged[out] = nw.when(is_credit).then(zero).otherwise(minor(column).fill_null(0))
     f = f.with_columns(**staged)
     f = f.with_columns(_days=nw.lit(en.epoch_day(as_of), nw.Int64) - start)
     factors = _factors(quotes, currency) if currency else {}
-    reported = "_reported" if factors else "_open"
+    # each amount in the report currency: the same column when nothing is converted
+    reported = {name: f"{name}_reported" if factors else name for name in ("_open", *parts)}
     if factors:
-        f = en.revalue(f, amount="_open", out=reported, currency=schema.currency, factors=factors)
-    if has_disputes:
-        f = en.revalue(
-            f, amount="_disputed", out="_disputed", currency=schema.currency, factors=factors
-        )
+        for name, out in reported.items():
+            f = en.revalue(f, amount=name, out=out, currency=schema.currency, factors=factors)
     out_currency = nw.lit(currency, nw.String) if currency else nw.col(schema.currency)
     edges = buckets.upper_edges
     if level == "document":
-        f = f.with_columns(_reported=nw.col(reported)) if not factors else f
-        return en.finish(_documents(f, schema, buckets, out_currency), given)  # type: ignore[no-any-return]
+        return en.finish(_documents(f, schema, buckets, out_currency, reported), given)  # type: ignore[no-any-return]
     keys = {
         "customer": [schema.customer_id],
         "group": [schema.group_id],
@@ -248,23 +245,24 @@ def age_frame(
         hit = index == i
         if not netted:
             hit = hit & ~nw.col("_credit")
-        bucket_exprs[label] = nw.when(hit).then(nw.col(reported)).otherwise(zero)
-    credit_expr = zero if netted else nw.when(nw.col("_credit")).then(nw.col(reported))
+        bucket_exprs[label] = nw.when(hit).then(nw.col(reported["_open"])).otherwise(zero)
+    credit_expr = zero if netted else nw.when(nw.col("_credit")).then(nw.col(reported["_open"]))
     if not netted:
         credit_expr = credit_expr.otherwise(zero)  # type: ignore[attr-defined]
-    extra: dict[str, nw.Expr] = {"disputed": nw.col("_disputed")} if has_disputes else {}
+    extra = {name[1:]: nw.col(reported[name]) for name in parts}
     if currency:
         extra[schema.currency] = out_currency
     f = f.with_columns(**bucket_exprs, credits=credit_expr, **extra)
     group_keys = [*keys, schema.currency]
     labels = list(buckets.labels)
-    summed = [*labels, "credits", *(["disputed"] if has_disputes else [])]
+    summed = [*labels, "credits", *(name[1:] for name in parts)]
     lines = f.group_by(group_keys).agg(
         *(nw.col(c).sum() for c in summed),
         nw.len().alias("items"),
     )
-    if not has_disputes:
-        lines = lines.with_columns(disputed=zero)
+    absent = {name: zero for name in ("disputed", "promised") if f"_{name}" not in parts}
+    if absent:
+        lines = lines.with_columns(**absent)
     bucketed = en._sum([nw.col(label) for label in labels])
     lines = lines.with_columns(
         total=bucketed + nw.col("credits"),
@@ -276,13 +274,20 @@ def age_frame(
         "credits",
         "total",
         "disputed",
+        "promised",
         "collectable",
         nw.col("items").cast(nw.Int64),
     )
     return en.finish(lines.sort(group_keys), given)  # type: ignore[no-any-return]
 
 
-def _documents(f: Any, schema: FrameSchema, buckets: Buckets, out_currency: nw.Expr) -> Any:
+def _documents(
+    f: Any,
+    schema: FrameSchema,
+    buckets: Buckets,
+    out_currency: nw.Expr,
+    reported: Mapping[str, str],
+) -> Any:
     label = nw.lit(buckets.labels[-1], nw.String)
     for band in reversed(buckets.bands[:-1]):
         assert band.max_days is not None
@@ -291,13 +296,19 @@ def _documents(f: Any, schema: FrameSchema, buckets: Buckets, out_currency: nw.E
             .then(nw.lit(band.label, nw.String))
             .otherwise(label)
         )
+    zero = nw.lit(0, nw.Int64)
+    promised = "_promised" in reported
     rows = f.with_columns(
         days=nw.col("_days"),
         bucket=label,
         is_credit=nw.col("_credit"),
         reported_currency=out_currency,
-        reported_open=nw.col("_reported"),
-        **{schema.open_amount: nw.col("_open")},
+        reported_open=nw.col(reported["_open"]),
+        reported_promised=nw.col(reported["_promised"]) if promised else zero,
+        **{
+            schema.open_amount: nw.col("_open"),
+            schema.promised: nw.col("_promised") if promised else zero,
+        },
     ).select(
         schema.document_id,
         schema.customer_id,
@@ -309,8 +320,10 @@ def _documents(f: Any, schema: FrameSchema, buckets: Buckets, out_currency: nw.E
         "bucket",
         "is_credit",
         schema.open_amount,
+        schema.promised,
         "reported_currency",
         "reported_open",
+        "reported_promised",
     )
     return rows.sort([schema.customer_id, schema.currency, schema.issue_date, schema.document_id])
 

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from receivables.aging import promised_by_document
 from receivables.frames import _engine as en
 from receivables.frames.schema import FrameSchema, FramesError
 from receivables.ledger import Ledger, document_date, is_debit, movement_date, reductions
@@ -26,7 +27,7 @@ from receivables.models import (
     Invoice,
     Payment,
 )
-from receivables.money import Money, minor_units
+from receivables.money import FIXED_CONTEXT, Money, minor_units
 
 __all__ = ["Backend", "ledger_from_frame", "ledger_to_frame", "reductions_to_frame"]
 
@@ -105,11 +106,13 @@ def ledger_to_frame(
 
     Open items (``as_of`` given): ``document_id, customer_id, group_id, kind, currency,
     issue_date, due_date, amount`` (original, signed like the open amount),
-    ``open_amount`` (signed: credits negative) and ``disputed`` (the part of a debit under
-    open dispute on ``as_of``, capped at what is open), sorted by customer, date and id,
-    as :meth:`Ledger.open_items`. Documents (``as_of`` None): the same columns but
-    ``amount`` is the document's unsigned amount and there is no ``open_amount`` or
-    ``disputed``. Money in Int64 minor units of ``currency``.
+    ``open_amount`` (signed: credits negative), ``disputed`` (the part of a debit under
+    open dispute on ``as_of``, capped at what is open) and ``promised`` (the part of a
+    debit's collectable amount covered by a live promise to pay, spread as
+    :func:`receivables.aging.age` spreads it), sorted by customer, date and id, as
+    :meth:`Ledger.open_items`. Documents (``as_of`` None): the same columns but
+    ``amount`` is the document's unsigned amount and there is no ``open_amount``,
+    ``disputed`` or ``promised``. Money in Int64 minor units of ``currency``.
 
     Examples:
         >>> from receivables.models import Invoice
@@ -132,7 +135,9 @@ def ledger_to_frame(
     if as_of is not None:
         data["open_amount"] = []
         data["disputed"] = []
-        for item in ledger.open_items(as_of=as_of):
+        items = ledger.open_items(as_of=as_of)
+        collectable: dict[str, Decimal] = {}
+        for item in items:
             doc = item.document
             code = item.open.code
             _common(data, ledger, doc, item.customer_id)
@@ -140,6 +145,17 @@ def ledger_to_frame(
             data["open_amount"].append(_minor(item.open.amount, code))
             disputed = ledger.disputed_amount(doc.id, as_of=as_of).amount if is_debit(doc) else 0
             data["disputed"].append(_minor(Decimal(disputed), code))
+            if is_debit(doc):
+                collectable[doc.id] = FIXED_CONTEXT.subtract(item.open.amount, disputed)
+        promised = promised_by_document(
+            ledger.promises,
+            as_of=as_of,
+            collectable=collectable,
+            dues={item.document.id: _due(item.document) for item in items},
+        )
+        data["promised"] = [
+            _minor(promised.get(item.document.id, Decimal(0)), item.open.code) for item in items
+        ]
     else:
         docs = sorted(ledger.documents, key=lambda d: (d.customer_id or "", document_date(d), d.id))
         for doc in docs:

@@ -48,8 +48,9 @@ class FrameSchema(BaseModel):
     receipt date of a payment). ``due_date`` is a debit's due date; for a credit it is
     ignored (a credit ages from its own date). ``group_id`` (optional) is the customer's
     group, for group lines; ``disputed`` (optional) the open amount under open dispute,
-    capped at the open amount. ``reduced_on`` and ``reduction`` are the reductions frame's
-    date and amount.
+    capped at the open amount; ``promised`` (optional) the part of a debit's collectable
+    amount covered by a live promise to pay (:func:`receivables.aging.promised_by_document`).
+    ``reduced_on`` and ``reduction`` are the reductions frame's date and amount.
 
     Examples:
         >>> FrameSchema(amount="amount", open_amount="amount")  # doctest: +ELLIPSIS
@@ -71,6 +72,7 @@ class FrameSchema(BaseModel):
     amount: str = Field(default="amount", min_length=1)
     open_amount: str = Field(default="open_amount", min_length=1)
     disputed: str = Field(default="disputed", min_length=1)
+    promised: str = Field(default="promised", min_length=1)
     reduced_on: str = Field(default="reduced_on", min_length=1)
     reduction: str = Field(default="reduction", min_length=1)
 
