@@ -368,3 +368,173 @@ def minor_expr(
 def needs_currencies(columns: Mapping[str, DType], money: Iterable[str]) -> bool:
     """True when converting these money columns needs each row's currency exponent."""
     return any(not columns[c].is_integer() for c in money if c in columns)
+
+
+def factor_limbs(
+    factors: Mapping[Any, tuple[int, int]],
+) -> tuple[dict[Any, list[int]], int]:
+    """Each ``(numerator, shift)`` factor as base-10^6 limbs (least significant first) of a
+    numerator over one common ``10**shift``, every list of the same length: the per-row form
+    of the factors :func:`multiply_limbs` reads from columns (a join puts them on the rows).
+
+    Examples:
+        >>> factor_limbs({"EUR": (108, 2), "JPY": (7, 3)})
+        ({'EUR': [1080], 'JPY': [7]}, 3)
+        >>> factor_limbs({"USD": (1125112511251125112511251125, 27)})
+        ({'USD': [251125, 112511, 251125, 112511, 1125]}, 27)
+    """
+    common = max(1, *(shift for _, shift in factors.values())) if factors else 1
+    numerators = {key: n * 10 ** (common - shift) for key, (n, shift) in factors.items()}
+    if any(n <= 0 for n in numerators.values()):
+        raise FramesError("rates must be positive", field="rates")
+    width = max((len(_limbs(n)) for n in numerators.values()), default=1)
+    limbs = {key: _limbs(n) + [0] * (width - len(_limbs(n))) for key, n in numerators.items()}
+    return limbs, common
+
+
+def multiply_limbs(
+    frame: nw.LazyFrame[Any],
+    *,
+    amount: str,
+    out: str,
+    limbs: Sequence[str],
+    shift: int,
+) -> nw.LazyFrame[Any]:
+    """Add column ``out``: ``amount * N / 10**shift`` rounded half up, exactly, where each
+    row's numerator N is held in the Int64 columns ``limbs`` (base 10^6, least significant
+    first, as :func:`factor_limbs` writes them); a row with a null first limb gets null.
+
+    The arithmetic of :func:`revalue` with the factor read from the row instead of picked
+    by currency, so one plan serves any number of rates (one per currency and date, say):
+    the amount is cut into four limbs, the partial products summed per weight, carried, and
+    cut at ``10**(shift - 1)``; the last digit rounds, with the amount's sign. ``shift``
+    must be 1 or more; the result must fit 62 bits.
+    """
+    if shift < 1:
+        raise FramesError(f"shift must be 1 or more, not {shift}", field="rates")
+    width = len(limbs)
+    col = nw.col(amount)
+    frame = frame.with_columns(col.abs().alias("_m"), sign_of(col).alias("_sg"))
+    a_width = 4
+    frame = frame.with_columns(
+        *(((nw.col("_m") // _BASE**i) % _BASE).alias(f"_a{i}") for i in range(a_width - 1)),
+        (nw.col("_m") // _BASE ** (a_width - 1)).alias(f"_a{a_width - 1}"),
+    )
+    n_products = a_width + width - 1
+    frame = frame.with_columns(
+        *(
+            _sum(
+                [
+                    nw.col(f"_a{i}") * nw.col(limbs[k - i])
+                    for i in range(a_width)
+                    if 0 <= k - i < width
+                ]
+            ).alias(f"_c{k}")
+            for k in range(n_products)
+        )
+    )
+    frame = frame.with_columns(nw.lit(0, nw.Int64).alias("_carry"))
+    for k in range(n_products):
+        value = nw.col(f"_c{k}") + nw.col("_carry")
+        frame = frame.with_columns(
+            (value % _BASE).alias(f"_d{k}"), (value // _BASE).alias("_carry")
+        )
+    frame = frame.with_columns(nw.col("_carry").alias(f"_d{n_products}"))
+    q, t = divmod(shift - 1, 6)
+    parts: list[nw.Expr] = []
+    if q <= n_products:
+        parts.append(nw.col(f"_d{q}") // 10**t)
+    for k in range(q + 1, n_products + 1):
+        weight = _BASE ** (k - q - 1) * 10 ** (6 - t)
+        if weight > _INT64_SAFE:
+            break
+        parts.append(nw.col(f"_d{k}") * weight)
+    truncated = _sum(parts) if parts else nw.lit(0, nw.Int64)
+    scratch = [
+        *(f"_a{i}" for i in range(a_width)),
+        *(f"_c{k}" for k in range(n_products)),
+        *(f"_d{k}" for k in range(n_products + 1)),
+        "_m",
+        "_sg",
+        "_carry",
+    ]
+    frame = frame.with_columns((((truncated + 5) // 10) * nw.col("_sg")).alias(out))
+    return frame.drop(scratch)
+
+
+def table_like(
+    like: nw.LazyFrame[Any],
+    data: Mapping[str, Sequence[str | int]],
+    *,
+    strings: Sequence[str] = (),
+) -> nw.LazyFrame[Any]:
+    """A small table of ``data`` in the engine of ``like`` (its Spark session, its DuckDB
+    connection), to be joined with it: columns named in ``strings`` are strings, the others
+    Int64. This is how literal values (a rate per currency and date) reach every row without
+    one branch of a condition per value.
+
+    Raises:
+        FramesError: an engine this cannot build a table in (only pandas-like, Polars,
+            PyArrow, DuckDB, Dask and PySpark).
+
+    Examples:
+        >>> import polars as pl
+        >>> table_like(nw.from_native(pl.LazyFrame({"x": [1]})), {"c": ["EUR"], "n": [7]},
+        ...     strings=["c"]).collect().rows()
+        [('EUR', 7)]
+    """
+    names = list(data)
+    schema = {n: nw.String() if n in strings else nw.Int64() for n in names}
+    rows = list(zip(*(data[n] for n in names), strict=True))
+    impl = like.implementation
+    eager = (
+        nw.Implementation.POLARS,
+        nw.Implementation.PANDAS,
+        nw.Implementation.PYARROW,
+        nw.Implementation.MODIN,
+        nw.Implementation.CUDF,
+    )
+    if impl in eager:
+        return nw.from_dict(dict(data), schema=schema, backend=impl).lazy()
+    if impl is nw.Implementation.DASK:
+        import importlib
+
+        dd: Any = importlib.import_module("dask.dataframe")
+        pandas = nw.from_dict(dict(data), schema=schema, backend="pandas").to_native()
+        dask_frame: nw.LazyFrame[Any] = nw.from_native(dd.from_pandas(pandas, npartitions=1))
+        return dask_frame
+    native: Any = like.to_native()
+    if impl is nw.Implementation.DUCKDB:
+        kinds = {n: "VARCHAR" if n in strings else "BIGINT" for n in names}
+        values = ", ".join(
+            "(" + ", ".join(_sql_literal(v) for v in row) + ")"
+            for row in rows or [_blank(names, strings)]
+        )
+        select = ", ".join(f'CAST("{n}" AS {kinds[n]}) AS "{n}"' for n in names)
+        columns = ", ".join(f'"{n}"' for n in names)
+        sql = f"SELECT {select} FROM (VALUES {values}) AS t({columns})"
+        if not rows:
+            sql += " WHERE FALSE"
+        relation: nw.LazyFrame[Any] = nw.from_native(native.query("_receivables_like", sql))
+        return relation
+    if impl in (nw.Implementation.PYSPARK, nw.Implementation.PYSPARK_CONNECT):
+        ddl = ", ".join(f"`{n}` {'string' if n in strings else 'bigint'}" for n in names)
+        spark_frame: nw.LazyFrame[Any] = nw.from_native(
+            native.sparkSession.createDataFrame(rows, schema=ddl)
+        )
+        return spark_frame
+    raise FramesError(
+        f"a {impl} frame cannot take a table of rates here: use pandas, Polars, PyArrow,"
+        " DuckDB, Dask or PySpark",
+        field="rates",
+    )
+
+
+def _sql_literal(value: str | int) -> str:
+    if isinstance(value, int):
+        return str(value)
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _blank(names: Sequence[str], strings: Sequence[str]) -> tuple[str | int, ...]:
+    return tuple("" if n in strings else 0 for n in names)
