@@ -182,6 +182,45 @@ def test_bucket_edges_are_inclusive_upper_bounds(as_of: date, bucket: str) -> No
     assert (row["days"], row["bucket"]) == (days, bucket)
 
 
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_a_debit_without_due_date_ages_from_its_issue_date(backend: str) -> None:
+    """I2 has no due date: 31 days from its issue on 2026-01-01 (as the object model)."""
+    items = _items(
+        document_id=["I1", "I2"],
+        customer_id=["C1"] * 2,
+        kind=["invoice"] * 2,
+        currency=["USD"] * 2,
+        issue_date=[date(2026, 1, 1)] * 2,
+        due_date=[date(2026, 1, 31), None],
+        open_amount=[1000, 200],
+    )
+    rows = rows_of(age_frame(BACKENDS[backend](items), as_of=date(2026, 2, 1), level="document"))
+    assert [(r["document_id"], r["days"], r["bucket"]) for r in rows] == [
+        ("I1", 1, "1-30"),
+        ("I2", 31, "31-60"),
+    ]
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_date_columns_of_different_types_age_alike(backend: str) -> None:
+    """A timestamp due date beside a date issue date: the same days as two dates."""
+    items = _items(
+        document_id=["I1", "P1"],
+        kind=["invoice", "payment"],
+        customer_id=["C1"] * 2,
+        currency=["USD"] * 2,
+        issue_date=[date(2026, 1, 1), date(2026, 1, 20)],
+        due_date=[date(2026, 1, 31), date(2026, 1, 20)],
+        open_amount=[1000, -300],
+    )
+    mixed = items.with_columns(pl.col("due_date").cast(pl.Datetime("us")))
+    as_of = date(2026, 3, 15)
+    want = rows_of(age_frame(items, as_of=as_of, level="document"))
+    got = rows_of(age_frame(BACKENDS[backend](mixed), as_of=as_of, level="document"))
+    assert [(r["days"], r["bucket"]) for r in got] == [(r["days"], r["bucket"]) for r in want]
+    assert [r["days"] for r in want] == [43, 54]
+
+
 def test_credits_go_to_their_column_or_into_the_bucket_of_their_date() -> None:
     """An invoice 45 days late (500.00) and a payment received 10 days ago (-50.00)."""
     items = pl.DataFrame(

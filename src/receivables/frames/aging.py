@@ -73,6 +73,30 @@ def _factors(quotes: Mapping[str, tuple[int, int]], currency: str) -> dict[str, 
     }
 
 
+def _with_start_day(
+    f: nw.LazyFrame[Any], columns: Mapping[str, Any], basis: str, schema: FrameSchema
+) -> nw.LazyFrame[Any]:
+    """Add ``_start_day``, the day number an item ages from: with ``basis="due_date"`` a
+    debit's due date (its issue date when it has none, and a credit's own date), else the
+    issue date. ``_credit`` must be on the frame.
+
+    The date is picked first and turned into a day number once: a cast on Polars, Arrow
+    and pandas, but a dozen integer steps on engines where the date is taken apart (see
+    :func:`_engine.with_epoch_days`). Two date columns of different types are each turned
+    into day numbers before the pick instead.
+    """
+    if basis != "due_date":
+        return en.with_epoch_days(f, {"_start_day": schema.issue_date})
+    use_issue = nw.col("_credit") | nw.col(schema.due_date).is_null()
+    if columns[schema.issue_date] == columns[schema.due_date]:
+        picked = nw.when(use_issue).then(nw.col(schema.issue_date))
+        f = f.with_columns(_start=picked.otherwise(nw.col(schema.due_date)))
+        return en.with_epoch_days(f, {"_start_day": "_start"}).drop("_start")
+    f = en.with_epoch_days(f, {"_issue_day": schema.issue_date, "_due_day": schema.due_date})
+    day = nw.when(use_issue).then(nw.col("_issue_day")).otherwise(nw.col("_due_day"))
+    return f.with_columns(_start_day=day).drop("_issue_day", "_due_day")
+
+
 def _check_labels(buckets: Buckets, schema: FrameSchema) -> None:
     taken = {*_LINE_COLUMNS, schema.customer_id, schema.group_id, schema.currency}
     for label in buckets.labels:
@@ -202,23 +226,12 @@ def age_frame(
 
     is_credit = nw.col(schema.kind).is_in(CREDIT_KINDS)
     zero = nw.lit(0, nw.Int64)
-    days_of = {"_issue_day": schema.issue_date}
-    if basis == "due_date":
-        days_of["_due_day"] = schema.due_date
-    f = en.with_epoch_days(f, days_of)
-    if basis == "due_date":
-        start = (
-            nw.when(nw.col("_credit") | nw.col("_due_day").is_null())
-            .then(nw.col("_issue_day"))
-            .otherwise(nw.col("_due_day"))
-        )
-    else:
-        start = nw.col("_issue_day")
     staged = {"_open": minor(schema.open_amount), "_credit": is_credit}
     for out, column in parts.items():
         staged[out] = nw.when(is_credit).then(zero).otherwise(minor(column).fill_null(0))
     f = f.with_columns(**staged)
-    f = f.with_columns(_days=nw.lit(en.epoch_day(as_of), nw.Int64) - start)
+    f = _with_start_day(f, columns, basis, schema)
+    f = f.with_columns(_days=nw.lit(en.epoch_day(as_of), nw.Int64) - nw.col("_start_day"))
     factors = _factors(quotes, currency) if currency else {}
     # each amount in the report currency: the same column when nothing is converted
     reported = {name: f"{name}_reported" if factors else name for name in ("_open", *parts)}
