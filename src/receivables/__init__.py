@@ -119,6 +119,7 @@ from receivables.forecast import (
     backtest,
     collection_pattern_forecast,
     payment_profiles,
+    promise_schedule,
 )
 from receivables.fx import (
     amounts_of,
@@ -192,6 +193,7 @@ from receivables.money import (
     Money,
     allocate_evenly,
     convert,
+    largest_remainder,
     minor_units,
     quantize,
     split,
@@ -344,6 +346,7 @@ __all__ = [
     "fx_movement",
     "html_report",
     "identify_customer",
+    "largest_remainder",
     "late_payment_interest",
     "match_statement",
     "minor_units",
@@ -351,6 +354,7 @@ __all__ = [
     "payment_behaviour",
     "payment_profiles",
     "percent_current",
+    "promise_schedule",
     "quantize",
     "ratio_table",
     "realised_fx",

@@ -47,10 +47,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from receivables.errors import CurrencyMismatch, ReceivablesError
 from receivables.ledger import Ledger, OpenItem
 from receivables.models import Application, DebitMemo, Invoice, Payment, PromiseToPay
-from receivables.money import ExactDecimal, FxRates, Money, split, to_decimal
+from receivables.money import (
+    ExactDecimal,
+    FxRates,
+    Money,
+    largest_remainder,
+    split,
+    to_decimal,
+)
 from receivables.tabular import Tabular
 
 __all__ = [
+    "PARTS",
     "Backtest",
     "BacktestRow",
     "BacktestSummary",
@@ -58,6 +66,8 @@ __all__ = [
     "ForecastError",
     "ForecastPeriod",
     "ItemForecast",
+    "ItemWeigher",
+    "ItemWeights",
     "PatternContribution",
     "PatternForecast",
     "PatternRow",
@@ -65,11 +75,14 @@ __all__ = [
     "PeriodName",
     "ProfilePoint",
     "ProfilePolicy",
+    "PromisedPart",
     "backtest",
     "collection_pattern_forecast",
     "forecast",
+    "forecast_periods",
     "payment_profiles",
     "period_bounds",
+    "promise_schedule",
 ]
 
 PeriodName = Literal["week", "month", "quarter"]
@@ -123,6 +136,15 @@ def _check_horizon(horizon: int) -> int:
     return horizon
 
 
+def _check_grace_days(days: int) -> int:
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise ForecastError(
+            f"promise_grace_days: {days!r} must be a whole number of days, zero or more",
+            field="promise_grace_days",
+        )
+    return days
+
+
 def _period_start(d: date, period: PeriodName) -> date:
     if period == "week":
         return d - timedelta(days=d.weekday())
@@ -159,6 +181,25 @@ def period_bounds(on: date, period: str) -> tuple[date, date, str]:
     name = _check_period(period)
     start = _period_start(on, name)
     return start, _next_start(start, name) - timedelta(days=1), _label(start, name)
+
+
+def forecast_periods(
+    as_of: date, *, period: str, horizon: int
+) -> tuple[tuple[date, date, str], ...]:
+    """The ``horizon`` periods of receipts after ``as_of``: first day, last day, label.
+
+    The first period starts the day after ``as_of`` and may be partial.
+
+    Examples:
+        >>> forecast_periods(date(2026, 10, 31), period="month", horizon=2)
+        ((datetime.date(2026, 11, 1), datetime.date(2026, 11, 30), '2026-11'), \
+(datetime.date(2026, 12, 1), datetime.date(2026, 12, 31), '2026-12'))
+    """
+    name = _check_period(period)
+    return tuple(
+        (start, end, _label(_period_start(start, name), name))
+        for start, end in _forecast_periods(as_of, name, _check_horizon(horizon))
+    )
 
 
 def _forecast_periods(as_of: date, period: PeriodName, horizon: int) -> list[tuple[date, date]]:
@@ -607,9 +648,16 @@ class CashForecast(_Frozen, Tabular):
         return tuple(totals)
 
 
-@dataclass
-class _PromisePart:
+class PromisedPart(_Frozen):
+    """The part of a pending promise to pay still expected on one open document.
+
+    ``on`` is the day the cash is expected (the promise's ``pay_by``, or the day after
+    ``as_of`` when a promise within its grace days is not yet kept); ``amount`` is in the
+    document's currency.
+    """
+
     promise_id: str
+    document_id: str
     on: date
     amount: Money
 
@@ -622,9 +670,9 @@ def _promise_parts(
     collectable: Mapping[str, Money],
     items: Mapping[str, OpenItem],
     cash: Mapping[str, Sequence[Application]],
-) -> tuple[dict[str, list[_PromisePart]], list[str]]:
+) -> tuple[dict[str, list[PromisedPart]], list[str]]:
     """The still-unpaid parts of pending promises, allocated to their open items."""
-    parts: dict[str, list[_PromisePart]] = defaultdict(list)
+    parts: dict[str, list[PromisedPart]] = defaultdict(list)
     notes: list[str] = []
     left = dict(collectable)
     pending: list[PromiseToPay] = [
@@ -668,9 +716,62 @@ def _promise_parts(
             targets, split(amount, [left[d].minor for d in targets]), strict=True
         ):
             if part.amount > 0:
-                parts[doc_id].append(_PromisePart(promise.id, on, part))
+                parts[doc_id].append(
+                    PromisedPart(promise_id=promise.id, document_id=doc_id, on=on, amount=part)
+                )
                 left[doc_id] = left[doc_id] - part
     return parts, notes
+
+
+def _open_debits(
+    ledger: Ledger, as_of: date
+) -> tuple[list[OpenItem], dict[str, Money], dict[str, Money]]:
+    """Open debit items, and each one's disputed and collectable part, in its currency."""
+    open_items = ledger.open_items(as_of=as_of, include_credits=False)
+    held = {i.id: ledger.disputed_amount(i.id, as_of=as_of) for i in open_items}
+    return open_items, held, {i.id: i.open - held[i.id] for i in open_items}
+
+
+def promise_schedule(
+    ledger: Ledger, *, as_of: date, grace_days: int = 0
+) -> tuple[PromisedPart, ...]:
+    """The pending promises to pay on ``as_of``, as the parts :func:`forecast` schedules.
+
+    A promise is pending when it was made on or before ``as_of`` and its ``pay_by`` plus
+    ``grace_days`` has not passed. Cash already applied to its documents since it was made
+    counts toward it; the rest is spread over its documents (or the customer's open items
+    in its currency), oldest due first, pro rata to what is collectable on each (open
+    less disputed), with :func:`~receivables.money.split`. This is the input
+    :func:`receivables.frames.forecast_frame` takes for promises. Sorted by document, date
+    and promise.
+
+    Examples:
+        >>> from receivables.models import Invoice, PromiseToPay
+        >>> ledger = Ledger([Invoice(id="I1", customer_id="C1", issue_date=date(2026, 1, 5),
+        ...                          terms="NET 30", total="500.00 USD")])
+        >>> ledger = ledger.with_records(promises=[PromiseToPay(
+        ...     id="PTP-1", customer_id="C1", promised_on=date(2026, 2, 10),
+        ...     pay_by=date(2026, 2, 20), amount="200.00 USD", document_ids=("I1",))])
+        >>> [(p.document_id, p.on.isoformat(), str(p.amount))
+        ...  for p in promise_schedule(ledger, as_of=date(2026, 2, 15))]
+        [('I1', '2026-02-20', '200.00 USD')]
+    """
+    grace_days = _check_grace_days(grace_days)
+    open_items, _, collectable = _open_debits(ledger, as_of)
+    parts, _ = _promise_parts(
+        ledger,
+        as_of=as_of,
+        grace_days=grace_days,
+        collectable=collectable,
+        items={i.id: i for i in open_items},
+        cash=_cash_by_target(ledger, as_of),
+    )
+    return tuple(
+        sorted(
+            (part for doc_parts in parts.values() for part in doc_parts),
+            key=lambda p: (p.document_id, p.on, p.promise_id),
+        )
+    )
 
 
 def _period_index(on: date, periods: Sequence[tuple[date, date]], starts: list[date]) -> int:
@@ -683,16 +784,115 @@ def _period_index(on: date, periods: Sequence[tuple[date, date]], starts: list[d
     return i
 
 
-def _scenario_index(
-    beyond: Sequence[tuple[int, Decimal]], total: Decimal, q: Decimal
-) -> int | None:
-    """Days late at conditional quantile ``q``; None when ``q`` falls in the unpaid mass."""
-    cumulative = _ZERO
-    for days, mass in beyond:
-        cumulative += mass
-        if cumulative >= q * total:
-            return days
-    return None
+PARTS: Final = 10**9
+"""The resolution of an item's forecast weights: they are whole parts per billion."""
+
+# Probability masses are sums of products of two 28-digit decimals: this precision keeps
+# every one of them exact, whatever the caller's decimal context.
+_MASS_CONTEXT: Final = decimal.Context(
+    prec=200, rounding=ROUND_HALF_UP, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN
+)
+
+
+@dataclass(frozen=True)
+class ItemWeights:
+    """How an open item's model part is spread: whole parts per billion (:data:`PARTS`).
+
+    ``parts`` has one weight per forecast period, then "beyond the horizon", then "not
+    expected", summing to exactly :data:`PARTS`. ``low`` and ``high`` are the indexes of
+    the periods where the late (75th percentile) and early (25th percentile) scenarios
+    land, or ``None`` when they fall beyond the horizon or in the never-paid mass.
+    """
+
+    parts: tuple[int, ...]
+    low: int | None
+    high: int | None
+
+
+class ItemWeigher:
+    """The :class:`ItemWeights` of items timed by one profile, as of one date, over one set
+    of periods (the profile's cumulative probabilities are summed once; each item then
+    takes a few bisections).
+
+    With the profile's timing probabilities $p(d)$ and share paid $s$, an item $e$ days
+    past due on ``as_of`` can still be paid on any day $d > e$: its mass in a period is
+    $s \\sum_{d \\in \\text{period}} p(d)$, beyond the horizon likewise, and "not expected"
+    has $1 - s$ (the conditional distribution of :func:`forecast`). The masses are exact;
+    they are turned into whole parts per billion with
+    :func:`~receivables.money.largest_remainder`, so that splitting an amount by them is
+    integer arithmetic, the same in Python and in a dataframe engine. The low and high
+    scenarios land on the first days where the conditional probability of payment
+    reaches 75% and 25%.
+
+    Examples:
+        >>> profile = PaymentProfile(
+        ...     customer_id=None, source="portfolio", documents=2, credibility=1,
+        ...     matured_documents=2, share_credibility=1, share_paid=Decimal("0.8"),
+        ...     distribution=(ProfilePoint(days=0, probability=Decimal("0.5")),
+        ...                   ProfilePoint(days=40, probability=Decimal("0.5"))),
+        ...     mean_days=20, p25_days=0, p50_days=0, p75_days=40)
+        >>> weigh = ItemWeigher(profile, as_of=date(2026, 1, 15),
+        ...                     periods=[(date(2026, 1, 16), date(2026, 2, 28))])
+        >>> w = weigh(date(2026, 1, 31))
+        >>> w.parts, w.low, w.high
+        ((400000000, 400000000, 200000000), None, 0)
+    """
+
+    def __init__(
+        self, profile: PaymentProfile, *, as_of: date, periods: Sequence[tuple[date, date]]
+    ) -> None:
+        self.as_of = as_of
+        self.periods = tuple(periods)
+        self._starts = [start for start, _ in self.periods]
+        self._share = profile.share_paid
+        self._days = [p.days for p in profile.distribution]
+        cumulative: list[Decimal] = []
+        running = _ZERO
+        with decimal.localcontext(_MASS_CONTEXT):
+            for p in profile.distribution:
+                running += p.probability
+                cumulative.append(running)
+        self._cumulative = cumulative
+
+    def _upto(self, days: int) -> Decimal:
+        """The probability of payment within ``days`` days of the due date."""
+        i = bisect.bisect_right(self._days, days)
+        return self._cumulative[i - 1] if i else _ZERO
+
+    def __call__(self, due_date: date) -> ItemWeights:
+        """The weights of an item due on ``due_date``."""
+        n = len(self.periods)
+        share = self._share
+        last = self._cumulative[-1] if self._cumulative else _ZERO
+        with decimal.localcontext(_MASS_CONTEXT):
+            paid_before = self._upto((self.as_of - due_date).days)
+            total = share * (last - paid_before) + (_ONE - share)
+            if total <= 0:
+                return ItemWeights(parts=(0,) * (n + 1) + (PARTS,), low=None, high=None)
+            weights: list[Decimal] = []
+            lower = paid_before
+            for _, end in self.periods:
+                upper = self._upto((end - due_date).days)
+                weights.append(share * (upper - lower))
+                lower = upper
+            weights.append(share * (last - lower))
+            weights.append(_ONE - share)
+            bands: list[int | None] = []
+            for q in (_LOW_Q, _HIGH_Q):
+                i = bisect.bisect_left(
+                    self._cumulative, q * total, key=lambda c: share * (c - paid_before)
+                )
+                index = (
+                    _period_index(
+                        due_date + timedelta(days=self._days[i]), self.periods, self._starts
+                    )
+                    if i < len(self._days)
+                    else n
+                )
+                bands.append(index if index < n else None)
+        return ItemWeights(
+            parts=tuple(largest_remainder(PARTS, weights)), low=bands[0], high=bands[1]
+        )
 
 
 def _forecast_item(
@@ -702,9 +902,10 @@ def _forecast_item(
     periods: Sequence[tuple[date, date]],
     starts: list[date],
     profile: PaymentProfile,
+    weigh: ItemWeigher,
     open_: Money,
     held: Money,
-    promised: Sequence[tuple[_PromisePart, Money]],
+    promised: Sequence[tuple[PromisedPart, Money]],
     currency: str,
 ) -> ItemForecast:
     n = len(periods)
@@ -734,35 +935,24 @@ def _forecast_item(
     elapsed = (as_of - due).days
     not_expected = zero
     if model.amount > 0:
-        share = profile.share_paid
-        beyond = [(p.days, share * p.probability) for p in profile.distribution if p.days > elapsed]
-        never = _ONE - share
-        total = sum((m for _, m in beyond), _ZERO) + never
-        if total <= 0:
-            not_expected = model
+        weights = weigh(due)
+        parts = split(model, weights.parts)
+        for i in range(n):
+            expected[i] += parts[i]
+        beyond_total += parts[n]
+        not_expected = parts[n + 1]
+        for band, at in ((low, weights.low), (high, weights.high)):
+            if at is not None:
+                band[at] += model
+        if profile.share_paid == _ONE and weights.parts[n + 1] == PARTS:
             reasons.append(
                 f"{elapsed} days past due, later than every payment in the profile and a"
                 " share paid of 1: nothing is expected from the model"
             )
         else:
-            weights = [_ZERO] * (n + 2)
-            for days, mass in beyond:
-                weights[_period_index(due + timedelta(days=days), periods, starts)] += mass
-            weights[n + 1] = never
-            parts = split(model, weights)
-            for i in range(n):
-                expected[i] += parts[i]
-            beyond_total += parts[n]
-            not_expected = parts[n + 1]
-            for band, q in ((low, _LOW_Q), (high, _HIGH_Q)):
-                at = _scenario_index(beyond, total, q)
-                if at is not None:
-                    i = _period_index(due + timedelta(days=at), periods, starts)
-                    if i < n:
-                        band[i] += model
             reasons.append(
                 f"model: {model} timed by the {profile.source} profile, given"
-                f" {elapsed} days past due (share paid {share:.4f})"
+                f" {elapsed} days past due (share paid {profile.share_paid:.4f})"
             )
     return ItemForecast(
         document_id=item.id,
@@ -827,18 +1017,9 @@ def forecast(
     """
     name = _check_period(period)
     _check_horizon(horizon)
-    if (
-        isinstance(promise_grace_days, bool)
-        or not isinstance(promise_grace_days, int)
-        or promise_grace_days < 0
-    ):
-        raise ForecastError(
-            f"promise_grace_days: {promise_grace_days!r} must be a whole number of days,"
-            " zero or more",
-            field="promise_grace_days",
-        )
+    promise_grace_days = _check_grace_days(promise_grace_days)
     policy = policy or ProfilePolicy()
-    open_items = ledger.open_items(as_of=as_of, include_credits=False)
+    open_items, held_native, collectable_native = _open_debits(ledger, as_of)
     report = _report_currency(open_items, currency, rates, ledger)
     convert = _Converter(report, rates)
     cash = _cash_by_target(ledger, as_of)
@@ -846,8 +1027,6 @@ def forecast(
     periods = _forecast_periods(as_of, name, horizon)
     starts = [s for s, _ in periods]
     items = {i.id: i for i in open_items}
-    held_native = {i.id: ledger.disputed_amount(i.id, as_of=as_of) for i in open_items}
-    collectable_native = {i.id: i.open - held_native[i.id] for i in open_items}
     promises, notes = _promise_parts(
         ledger,
         as_of=as_of,
@@ -857,6 +1036,7 @@ def forecast(
         cash=cash,
     )
     forecasts: list[ItemForecast] = []
+    weighers: dict[str, ItemWeigher] = {}
     for item in sorted(open_items, key=lambda i: (i.due_date, i.id)):
         open_ = convert(item.open, on=as_of, document_id=item.id, what="open amount")
         held = min(
@@ -864,13 +1044,16 @@ def forecast(
             open_,
         )
         room = open_ - held
-        promised: list[tuple[_PromisePart, Money]] = []
-        for part in promises.get(item.id, ()):
+        promised: list[tuple[PromisedPart, Money]] = []
+        for part in sorted(promises.get(item.id, ()), key=lambda p: (p.on, p.promise_id)):
             amount = convert(part.amount, on=as_of, document_id=item.id, what="promise")
             amount = min(amount, room)
             room -= amount
             promised.append((part, amount))
         profile = profiles.get(item.customer_id, port)
+        weigh = weighers.get(item.customer_id)
+        if weigh is None:
+            weigh = weighers[item.customer_id] = ItemWeigher(profile, as_of=as_of, periods=periods)
         forecasts.append(
             _forecast_item(
                 item,
@@ -878,6 +1061,7 @@ def forecast(
                 periods=periods,
                 starts=starts,
                 profile=profile,
+                weigh=weigh,
                 open_=open_,
                 held=held,
                 promised=promised,

@@ -70,6 +70,7 @@ __all__ = [
     "convert",
     "currency_of",
     "in_fixed_context",
+    "largest_remainder",
     "minor_units",
     "quantize",
     "split",
@@ -114,6 +115,13 @@ FIXED_CONTEXT: Final = decimal.Context(
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
+
+
+# Shares are computed well beyond any amount's digits, with one fixed rounding, so a
+# split never depends on the caller's decimal context.
+_SPLIT_CONTEXT: Final = decimal.Context(
+    prec=120, rounding=decimal.ROUND_FLOOR, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN
+)
 
 
 def in_fixed_context(func: Callable[_P, _R]) -> Callable[_P, _R]:
@@ -553,34 +561,34 @@ def quantize(money: Money, rounding: str = DEFAULT_ROUNDING) -> Money:
     return money.quantize(rounding)
 
 
-def split(money: Money, weights: Sequence[Decimal | int | str]) -> list[Money]:
-    """Split ``money`` in proportion to ``weights`` without losing a minor unit.
+def largest_remainder(units: int, weights: Sequence[Decimal | int | str]) -> list[int]:
+    """Split a whole number of ``units`` in proportion to ``weights``: the parts add up to
+    ``units`` exactly.
 
-    The amount is first quantised (half up); each part gets the floor of its exact share
-    and the leftover minor units go one by one to the largest remainders, ties to the
-    earlier weight. The parts always add up to the quantised whole, and a part with a
-    zero weight is always zero. A negative amount splits like its absolute value.
+    Each part gets the floor of its exact share and the leftover units go one by one to
+    the largest remainders, ties to the earlier weight (the largest-remainder method of
+    Hamilton; Balinski & Young, *Fair Representation*, 2nd ed., 2001, ch. 2). A part with
+    a zero weight is always zero. This is the rule behind :func:`split`; it is public so
+    that integer weights (parts per billion, say) can be made the same way.
 
-    >>> split(Money("0.05", "USD"), [1, 1])
-    [Money('0.03', 'USD'), Money('0.02', 'USD')]
-    >>> split(Money("-10", "JPY"), [2, 1])
-    [Money('-7', 'JPY'), Money('-3', 'JPY')]
+    >>> largest_remainder(10, [1, 1, 1])
+    [4, 3, 3]
+    >>> largest_remainder(1_000_000_000, [Decimal("0.5"), Decimal("0.25"), 0, Decimal("0.25")])
+    [500000000, 250000000, 0, 250000000]
     """
+    if isinstance(units, bool) or not isinstance(units, int) or units < 0:
+        raise ValueError(f"largest_remainder splits a whole number of units >= 0, not {units!r}")
     ws = [to_decimal(w, what="weight") for w in weights]
     if not ws:
         raise ValueError("split needs at least one weight")
     if any(w < 0 for w in ws):
         raise ValueError(f"weights must not be negative: {[str(w) for w in ws]}")
-    total_weight = sum(ws, Decimal(0))
-    if total_weight == 0:
-        raise ValueError("weights must not all be zero")
-    whole = money.quantize()
-    sign = -1 if whole.amount < 0 else 1
-    units = abs(whole.minor)
-    parts: list[int] = []
-    remainders: list[tuple[Decimal, int]] = []
-    with decimal.localcontext() as ctx:
-        ctx.prec = 60
+    with decimal.localcontext(_SPLIT_CONTEXT):
+        total_weight = sum(ws, Decimal(0))
+        if total_weight == 0:
+            raise ValueError("weights must not all be zero")
+        parts: list[int] = []
+        remainders: list[tuple[Decimal, int]] = []
         for i, w in enumerate(ws):
             exact = Decimal(units) * w / total_weight
             floor = int(exact)
@@ -589,6 +597,26 @@ def split(money: Money, weights: Sequence[Decimal | int | str]) -> list[Money]:
     leftover = units - sum(parts)
     for _, i in sorted(remainders, key=lambda r: (-r[0], r[1]))[:leftover]:
         parts[i] += 1
+    return parts
+
+
+def split(money: Money, weights: Sequence[Decimal | int | str]) -> list[Money]:
+    """Split ``money`` in proportion to ``weights`` without losing a minor unit.
+
+    The amount is first quantised (half up); each part gets the floor of its exact share
+    and the leftover minor units go one by one to the largest remainders, ties to the
+    earlier weight (:func:`largest_remainder`). The parts always add up to the quantised
+    whole, and a part with a zero weight is always zero. A negative amount splits like its
+    absolute value.
+
+    >>> split(Money("0.05", "USD"), [1, 1])
+    [Money('0.03', 'USD'), Money('0.02', 'USD')]
+    >>> split(Money("-10", "JPY"), [2, 1])
+    [Money('-7', 'JPY'), Money('-3', 'JPY')]
+    """
+    whole = money.quantize()
+    sign = -1 if whole.amount < 0 else 1
+    parts = largest_remainder(abs(whole.minor), weights)
     return [Money.from_minor(sign * p, whole.code) for p in parts]
 
 

@@ -30,6 +30,7 @@ from receivables.frames.convert import (
     ledger_to_frame,
     reductions_to_frame,
 )
+from receivables.frames.forecast import ForecastLevel, forecast_frame
 from receivables.frames.metrics import DsoMethod, dso_frame
 from receivables.frames.schema import FloatMoneyColumn, FrameSchema, FramesError
 
@@ -38,10 +39,12 @@ __all__ = [
     "Backend",
     "DsoMethod",
     "FloatMoneyColumn",
+    "ForecastLevel",
     "FrameSchema",
     "FramesError",
     "age_frame",
     "dso_frame",
+    "forecast_frame",
     "ledger_from_frame",
     "ledger_to_frame",
     "merge_aging_frames",

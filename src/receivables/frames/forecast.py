@@ -1,0 +1,442 @@
+"""The cash forecast over a dataframe: :func:`receivables.forecast.forecast` computed in the
+frame's own engine.
+
+The rules are those of :func:`~receivables.forecast.forecast`, to the minor unit. Each open
+debit item's amount, converted at the rate on ``as_of`` (half up, once per document), is
+split into the part under open dispute (held back), the parts of pending promises to pay
+(on their dates) and the model part, timed by the customer's payment profile. The model
+part is spread over the periods, "beyond the horizon" and "not expected" by whole weights
+in parts per billion (:class:`~receivables.forecast.ItemWeigher`), with the largest
+remainder method, so the engine's integer arithmetic gives the cents of the object model.
+
+What runs where: the weights depend only on the customer's profile and the item's due
+date, so they are computed once per distinct (customer, due date) pair in Python and
+joined to the items as a small table in the engine; promises, which are few, are capped
+against their documents in Python the same way. Every per-item step (conversion,
+splitting, summing) runs in the engine.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Final, Literal, TypeVar
+
+import narwhals as nw
+
+from receivables.errors import CurrencyMismatch
+from receivables.forecast import (
+    PARTS,
+    ItemWeigher,
+    PaymentProfile,
+    PeriodName,
+    PromisedPart,
+    forecast_periods,
+)
+from receivables.frames import _engine as en
+from receivables.frames.aging import _factors, _quotes
+from receivables.frames.schema import FrameSchema, FramesError
+from receivables.money import FxRates, Money, minor_units
+
+__all__ = ["ForecastLevel", "forecast_frame"]
+
+ForecastLevel = Literal["period", "document", "customer", "total"]
+"""The rows of a forecast frame: one per period, or wide rows per document, customer or in
+total."""
+
+NativeFrame = TypeVar("NativeFrame")
+
+DEBIT_KINDS: Final = ("invoice", "debit_memo")
+_EPOCH: Final = date(1970, 1, 1)
+_NONE: Final = -1
+
+
+def _profiles_by_customer(
+    profiles: Sequence[PaymentProfile],
+) -> tuple[PaymentProfile, dict[str, PaymentProfile]]:
+    portfolio = [p for p in profiles if p.customer_id is None]
+    if len(portfolio) != 1:
+        raise FramesError(
+            f"profiles: {len(portfolio)} portfolio profiles (customer_id None); pass the"
+            " profiles payment_profiles() returns, with exactly one portfolio profile",
+            field="profiles",
+        )
+    by_customer: dict[str, PaymentProfile] = {}
+    for profile in profiles:
+        if profile.customer_id is None:
+            continue
+        if profile.customer_id in by_customer:
+            raise FramesError(
+                f"profiles: two profiles for customer {profile.customer_id!r}",
+                field="profiles",
+            )
+        by_customer[profile.customer_id] = profile
+    return portfolio[0], by_customer
+
+
+def _report_currency(currencies: Sequence[str], currency: str | None) -> str:
+    if currency is not None:
+        return Money.zero(currency).code
+    if len(currencies) > 1:
+        raise CurrencyMismatch(
+            f"currency: the open items are in {', '.join(currencies)}; name a report"
+            " currency and pass rates",
+            field="currency",
+        )
+    if not currencies:
+        raise FramesError(
+            "currency: the frame has no open debit items to take a currency from; name the"
+            " report currency",
+            field="currency",
+        )
+    return currencies[0]
+
+
+def _convert_minor(units: int, factor: tuple[int, int] | None) -> int:
+    """``units * numerator / 10**shift`` rounded half up, as :func:`_engine.revalue` does."""
+    if factor is None:
+        return units
+    numerator, shift = factor
+    if shift <= 0:
+        return units * numerator * int(10 ** (-shift))
+    unit = int(10**shift)
+    magnitude, rest = divmod(abs(units) * numerator, unit)
+    magnitude += int(2 * rest >= unit)
+    return magnitude if units >= 0 else -magnitude
+
+
+def _weights_table(
+    f: nw.LazyFrame[Any],
+    *,
+    profiles: Sequence[PaymentProfile],
+    as_of: date,
+    spans: Sequence[tuple[date, date]],
+) -> nw.LazyFrame[Any]:
+    """The weights of every distinct (customer, due day) of ``f``, as a table in its engine."""
+    portfolio, by_customer = _profiles_by_customer(profiles)
+    pairs = en.collect(f.select("_cust", "_due_day").unique()).rows()
+    n = len(spans)
+    data: dict[str, list[str | int]] = defaultdict(list)
+    weighers: dict[str | None, ItemWeigher] = {}
+    for customer, due_day in sorted(pairs):
+        key = customer if customer in by_customer else None
+        weigh = weighers.get(key)
+        if weigh is None:
+            profile = by_customer[customer] if key is not None else portfolio
+            weigh = weighers[key] = ItemWeigher(profile, as_of=as_of, periods=spans)
+        weights = weigh(_EPOCH + timedelta(days=due_day))
+        data["_cust"].append(customer)
+        data["_due_day"].append(due_day)
+        for j, part in enumerate(weights.parts):
+            data[f"_q{j}"].append(part)
+        data["_lo"].append(_NONE if weights.low is None else weights.low)
+        data["_hi"].append(_NONE if weights.high is None else weights.high)
+    if not pairs:
+        data = {"_cust": [], "_due_day": [], **{f"_q{j}": [] for j in range(n + 2)}}
+        data |= {"_lo": [], "_hi": []}
+    return en.table_like(f, data, strings=["_cust"])
+
+
+def _promises_table(
+    f: nw.LazyFrame[Any],
+    *,
+    promises: Sequence[PromisedPart],
+    as_of: date,
+    spans: Sequence[tuple[date, date]],
+    factors: Mapping[str, tuple[int, int]],
+    schema: FrameSchema,
+) -> nw.LazyFrame[Any] | None:
+    """Per promised document: the promised amount in each period, beyond and in all, in
+    report minor units, capped at what is collectable as :func:`forecast` caps it."""
+    by_document: dict[str, list[PromisedPart]] = defaultdict(list)
+    for part in promises:
+        if not isinstance(part, PromisedPart):
+            raise FramesError(
+                f"promises: {type(part).__name__} is not a PromisedPart (see"
+                " receivables.forecast.promise_schedule)",
+                field="promises",
+            )
+        by_document[part.document_id].append(part)
+    if not by_document:
+        return None
+    rows = en.collect(
+        f.filter(nw.col("_doc").is_in(sorted(by_document))).select(
+            "_doc", schema.currency, "_open_r", "_held"
+        )
+    ).rows()
+    n = len(spans)
+    data: dict[str, list[str | int]] = defaultdict(list)
+    for doc_id, code, open_r, held in sorted(rows):
+        room = open_r - held
+        amounts = [0] * (n + 1)
+        for part in sorted(by_document[doc_id], key=lambda p: (p.on, p.promise_id)):
+            if part.amount.code != code:
+                raise CurrencyMismatch(
+                    f"promises: promise {part.promise_id} on {doc_id} is in"
+                    f" {part.amount.code}, the document in {code}",
+                    document_id=doc_id,
+                    field="promises",
+                )
+            amount = min(_convert_minor(part.amount.minor, factors.get(code)), room)
+            room -= amount
+            index = next((i for i, (s, e) in enumerate(spans) if s <= part.on <= e), n)
+            if part.on < spans[0][0]:
+                index = 0
+            amounts[index] += amount
+        data["_doc"].append(doc_id)
+        for j, amount in enumerate(amounts):
+            data[f"_p{j}"].append(amount)
+        data["_pt"].append(sum(amounts))
+    if not rows:
+        return None
+    return en.table_like(f, data, strings=["_doc"])
+
+
+def _split(n_parts: int) -> list[nw.Expr]:
+    """The model part ``_M`` split by the weights ``_q0..`` (summing to PARTS), largest
+    remainder first, ties to the earlier part: :func:`receivables.money.split` in Int64.
+
+    $M q / 10^9 = M_1 q + M_0 q / 10^9$ with $M = 10^9 M_1 + M_0$, so no product leaves
+    64 bits: the floor is $M_1 q + \\lfloor M_0 q / 10^9 \\rfloor$ and the remainder
+    $M_0 q \\bmod 10^9$, over the same denominator for every part of a row.
+    """
+    high = nw.col("_M") // PARTS
+    low = nw.col("_M") % PARTS
+    floors = [high * nw.col(f"_q{j}") + (low * nw.col(f"_q{j}")) // PARTS for j in range(n_parts)]
+    rests = [(low * nw.col(f"_q{j}")) % PARTS for j in range(n_parts)]
+    leftover = nw.col("_M") - en._sum(floors)
+    parts = []
+    for j in range(n_parts):
+        ahead = [
+            rests[k] >= rests[j] if k < j else rests[k] > rests[j] for k in range(n_parts) if k != j
+        ]
+        rank = en._sum([a.cast(nw.Int64) for a in ahead]) if ahead else nw.lit(0, nw.Int64)
+        parts.append((floors[j] + (rank < leftover).cast(nw.Int64)).alias(f"_s{j}"))
+    return parts
+
+
+def forecast_frame(
+    frame: NativeFrame,
+    *,
+    as_of: date,
+    horizon: int,
+    profiles: Sequence[PaymentProfile],
+    period: PeriodName = "month",
+    currency: str | None = None,
+    rates: FxRates | Mapping[str, Decimal] | None = None,
+    promises: Sequence[PromisedPart] = (),
+    level: ForecastLevel = "period",
+    schema: FrameSchema | None = None,
+    float_precision: int | None = None,
+) -> NativeFrame:
+    """Expected cash receipts per period from an open-items frame; a frame of the same kind
+    comes back.
+
+    ``frame`` is an open-items frame (see :class:`FrameSchema`; credits are left out, as in
+    :func:`~receivables.forecast.forecast`) with an optional ``disputed`` column.
+    ``profiles`` are the payment profiles to time the items by, as
+    :func:`~receivables.forecast.payment_profiles` returns them (the portfolio's, for
+    customers without one of their own, and each customer's); ``promises`` the pending
+    promises, as :func:`~receivables.forecast.promise_schedule` returns them. The result,
+    by ``level``:
+
+    * ``"period"``: one row per period with ``index``, ``label``, ``start``, ``end``,
+      ``low``, ``expected``, ``high``, ``promised``, ``cumulative_expected`` and
+      ``currency``, like :attr:`CashForecast.periods <receivables.forecast.CashForecast>`;
+    * ``"document"``: one row per item like :class:`~receivables.forecast.ItemForecast`:
+      ``document_id``, ``customer_id``, ``due_date``, ``days_past_due``, ``currency``,
+      ``open``, ``held_back``, ``promised``, ``model_amount``, then per period label
+      ``expected_<label>``, ``low_<label>``, ``high_<label>`` and ``promised_<label>``,
+      then ``beyond_horizon`` and ``not_expected``; sorted by due date and id;
+    * ``"customer"`` and ``"total"``: the same amounts summed per customer (or in all), with
+      ``expected`` (the periods' sum) and ``items``.
+
+    Amounts are Int64 minor units of the report ``currency`` (the items' one currency when
+    not given). Lazy frames stay lazy except for two small reads the engine answers: the
+    distinct currencies and the distinct (customer, due date) pairs.
+
+    Raises:
+        ForecastError: an unknown period or a horizon below one (as :func:`forecast`).
+        FramesError: a missing column, a money column of another type, bad profiles.
+        CurrencyMismatch: items in several currencies and no report currency.
+        MissingRate: a currency with no rate to ``currency`` on ``as_of``.
+
+    Examples:
+        >>> import polars as pl
+        >>> from receivables.forecast import ProfilePoint
+        >>> portfolio = PaymentProfile(
+        ...     customer_id=None, source="portfolio", documents=4, credibility=1,
+        ...     matured_documents=4, share_credibility=1, share_paid=Decimal(1),
+        ...     distribution=(ProfilePoint(days=10, probability=Decimal(1)),),
+        ...     mean_days=10, p25_days=10, p50_days=10, p75_days=10)
+        >>> items = pl.DataFrame({
+        ...     "document_id": ["I1", "I2"], "customer_id": ["C1", "C2"],
+        ...     "kind": ["invoice"] * 2, "currency": ["USD"] * 2,
+        ...     "issue_date": [date(2026, 1, 5), date(2026, 2, 1)],
+        ...     "due_date": [date(2026, 2, 4), date(2026, 3, 3)],
+        ...     "open_amount": [50000, 20000]})
+        >>> forecast_frame(items, as_of=date(2026, 2, 10), horizon=2,
+        ...     profiles=[portfolio]).select("label", "expected").rows()
+        [('2026-02', 50000), ('2026-03', 20000)]
+    """
+    periods = forecast_periods(as_of, period=period, horizon=horizon)
+    if level not in ("period", "document", "customer", "total"):
+        raise FramesError(
+            f"unknown level {level!r}: use 'period', 'document', 'customer' or 'total'",
+            field="level",
+        )
+    schema = schema or FrameSchema()
+    spans = [(start, end) for start, end, _ in periods]
+    labels = [label for *_, label in periods]
+    n = len(periods)
+    given = en.from_native(frame, "frame")
+    f = en.planned(given)
+    columns = en.dtypes(f)
+    en.require(
+        columns,
+        [
+            schema.document_id,
+            schema.customer_id,
+            schema.kind,
+            schema.currency,
+            schema.due_date,
+            schema.open_amount,
+        ],
+        "forecast_frame",
+    )
+    has_disputes = schema.disputed in columns
+    f = f.filter(nw.col(schema.kind).is_in(DEBIT_KINDS))
+    currencies = en.distinct(f, schema.currency)
+    for code in currencies:
+        minor_units(code)
+    report = _report_currency(currencies, currency)
+    factors = _factors(_quotes(currencies, report, rates, as_of), report)
+
+    def minor(column: str) -> nw.Expr:
+        return en.minor_expr(
+            columns,
+            column,
+            currency=schema.currency,
+            currencies=currencies,
+            float_precision=float_precision,
+        )
+
+    zero = nw.lit(0, nw.Int64)
+    f = f.with_columns(
+        _open=minor(schema.open_amount),
+        _held_n=minor(schema.disputed).fill_null(0) if has_disputes else zero,
+        _cust=nw.col(schema.customer_id).cast(nw.String),
+        _doc=nw.col(schema.document_id).cast(nw.String),
+    ).filter(nw.col("_open") != 0)
+    f = en.revalue(f, amount="_open", out="_open_r", currency=schema.currency, factors=factors)
+    f = en.revalue(f, amount="_held_n", out="_held_r", currency=schema.currency, factors=factors)
+    f = en.with_epoch_days(f, {"_due_day": schema.due_date})
+    f = f.with_columns(
+        _held=nw.when(nw.col("_held_r") < nw.col("_open_r"))
+        .then(nw.col("_held_r"))
+        .otherwise(nw.col("_open_r"))
+    )
+    weights = _weights_table(f, profiles=profiles, as_of=as_of, spans=spans)
+    f = f.join(weights, on=["_cust", "_due_day"], how="inner")
+    promised = _promises_table(
+        f, promises=promises, as_of=as_of, spans=spans, factors=factors, schema=schema
+    )
+    promise_columns = [f"_p{j}" for j in range(n + 1)] + ["_pt"]
+    if promised is None:
+        f = f.with_columns(*(zero.alias(c) for c in promise_columns))
+    else:
+        # An inner join and an anti join, not a left join: a left join's nulls would turn
+        # pandas' Int64 columns into floats.
+        order = [*en.dtypes(f), *promise_columns]
+        with_promises = f.join(promised, on="_doc", how="inner")
+        without = f.join(promised.select("_doc"), on="_doc", how="anti").with_columns(
+            *(zero.alias(c) for c in promise_columns)
+        )
+        f = nw.concat([with_promises.select(order), without.select(order)], how="vertical")
+    f = f.with_columns(_model=nw.col("_open_r") - nw.col("_held") - nw.col("_pt"))
+    f = f.with_columns(_M=nw.when(nw.col("_model") > 0).then(nw.col("_model")).otherwise(zero))
+    f = f.with_columns(*_split(n + 2))
+    out: dict[str, nw.Expr] = {
+        "open": nw.col("_open_r"),
+        "held_back": nw.col("_held"),
+        "promised": nw.col("_pt"),
+        "model_amount": nw.col("_model"),
+    }
+    for j, label in enumerate(labels):
+        out[f"expected_{label}"] = nw.col(f"_s{j}") + nw.col(f"_p{j}")
+    for band, column in (("low", "_lo"), ("high", "_hi")):
+        for j, label in enumerate(labels):
+            hit = nw.when(nw.col(column) == j).then(nw.col("_M")).otherwise(zero)
+            out[f"{band}_{label}"] = nw.col(f"_p{j}") + hit
+    for j, label in enumerate(labels):
+        out[f"promised_{label}"] = nw.col(f"_p{j}")
+    out["beyond_horizon"] = nw.col(f"_s{n}") + nw.col(f"_p{n}")
+    out["not_expected"] = nw.col(f"_s{n + 1}")
+    money = list(out)
+    report_lit = nw.lit(report, nw.String)
+    if level == "document":
+        rows = f.with_columns(
+            days_past_due=nw.lit(en.epoch_day(as_of), nw.Int64) - nw.col("_due_day"),
+            **out,
+        ).select(
+            schema.document_id,
+            schema.customer_id,
+            schema.due_date,
+            "days_past_due",
+            report_lit.alias("currency"),
+            *money,
+        )
+        return en.finish(  # type: ignore[no-any-return]
+            rows.sort([schema.due_date, schema.document_id]), given
+        )
+    f = f.with_columns(**out)
+    keys = [schema.customer_id] if level == "customer" else []
+    if keys:
+        sums = f.group_by(keys).agg(*(nw.col(c).sum() for c in money), nw.len().alias("items"))
+    else:
+        sums = f.select(*(nw.col(c).sum() for c in money), nw.len().alias("items"))
+    sums = sums.with_columns(
+        nw.col("items").cast(nw.Int64),
+        expected=en._sum([nw.col(f"expected_{label}") for label in labels]),
+    )
+    if level == "period":
+        return en.finish(_periods(sums, periods, report_lit), given)  # type: ignore[no-any-return]
+    lines = sums.select(
+        *keys,
+        report_lit.alias("currency"),
+        "items",
+        *money[:4],
+        "expected",
+        *money[4:],
+    )
+    return en.finish(lines.sort(keys) if keys else lines, given)  # type: ignore[no-any-return]
+
+
+def _periods(
+    sums: nw.LazyFrame[Any],
+    periods: Sequence[tuple[date, date, str]],
+    report: nw.Expr,
+) -> nw.LazyFrame[Any]:
+    """One row per period from the one-row totals, with the running expected total."""
+    rows = []
+    running: list[nw.Expr] = []
+    for j, (start, end, label) in enumerate(periods):
+        running.append(nw.col(f"expected_{label}"))
+        rows.append(
+            sums.select(
+                nw.lit(j, nw.Int64).alias("index"),
+                nw.lit(label, nw.String).alias("label"),
+                nw.lit(start, nw.Date).alias("start"),
+                nw.lit(end, nw.Date).alias("end"),
+                nw.col(f"low_{label}").alias("low"),
+                nw.col(f"expected_{label}").alias("expected"),
+                nw.col(f"high_{label}").alias("high"),
+                nw.col(f"promised_{label}").alias("promised"),
+                en._sum(running).alias("cumulative_expected"),
+                report.alias("currency"),
+            )
+        )
+    combined: nw.LazyFrame[Any] = nw.concat(rows, how="vertical")
+    return combined.sort("index")
