@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from datetime import date
@@ -15,15 +16,17 @@ pl = pytest.importorskip("polars", reason="polars is not installed")
 
 import narwhals as nw  # noqa: E402
 
+from receivables.errors import MissingRate, UnknownCurrency  # noqa: E402
 from receivables.frames import (  # noqa: E402
     FramesError,
     dso_frame,
     ledger_to_frame,
     reductions_to_frame,
 )
-from receivables.metrics import MetricError, Period, countback_dso, dso  # noqa: E402
-from receivables.money import minor_units  # noqa: E402
-from receivables.sample import SAMPLE_AS_OF, sample_ledger  # noqa: E402
+from receivables.frames.disputes import disputes_to_frame  # noqa: E402
+from receivables.metrics import Metric, MetricError, Period, countback_dso, dso  # noqa: E402
+from receivables.money import FxRate, FxRates, minor_units  # noqa: E402
+from receivables.sample import SAMPLE_AS_OF, sample_ledger, sample_rates  # noqa: E402
 
 
 def _duckdb(frame: Any) -> Any:
@@ -163,3 +166,284 @@ def test_frames_of_two_engines_are_refused(sample_frames: tuple[Any, Any]) -> No
     docs, reds = sample_frames
     with pytest.raises(FramesError, match="one engine"):
         dso_frame(docs, reds.to_pandas(), period=Q3)
+
+
+# -- report currency and disputes ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_with_disputes() -> tuple[Any, Any, Any]:
+    ledger = sample_ledger()
+    return (
+        ledger_to_frame(ledger, "polars"),
+        reductions_to_frame(ledger, "polars"),
+        disputes_to_frame(ledger, "polars"),
+    )
+
+
+@functools.cache
+def object_model(method: str, customer: str | None, currency: str | None, excluded: bool) -> Metric:
+    rates = sample_rates() if currency else None
+    if method == "countback":
+        return countback_dso(
+            sample_ledger(),
+            as_of=SAMPLE_AS_OF,
+            customer_id=customer,
+            currency=currency,
+            rates=rates,
+            exclude_disputed=excluded,
+        )
+    return dso(
+        sample_ledger(),
+        period=Q3,
+        method=method,  # type: ignore[arg-type]
+        customer_id=customer,
+        currency=currency,
+        rates=rates,
+        exclude_disputed=excluded,
+    )
+
+
+def assert_line_equals(row: dict[str, Any], metric: Metric, method: str, excluded: bool) -> None:
+    """Every figure of a dso_frame line against the object model's inputs and value."""
+    exponent = minor_units(row["currency"])
+
+    def minor(name: str) -> int:
+        return int(Decimal(metric.inputs[name]).scaleb(exponent))
+
+    want = None if metric.value is None else int(metric.value.scaleb(2))
+    assert hundredths(row["dso_hundredths"]) == want
+    assert row["ending_ar"] == minor("ending_ar")
+    if method != "countback":
+        assert row["credit_sales"] == minor("credit_sales")
+    if method == "average":
+        assert row["beginning_ar"] == minor("beginning_ar")
+    if excluded:
+        assert row["disputed_ending_ar"] == minor("disputed_ending_ar")
+    if method == "countback":
+        assert row["lower_bound"] == (metric.reason is not None and "lower bound" in metric.reason)
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+@pytest.mark.parametrize("method", ["standard", "average", "countback"])
+@pytest.mark.parametrize("excluded", [False, True], ids=["all", "undisputed"])
+def test_dso_in_usd_equals_the_object_model_for_every_customer_and_the_total(
+    sample_with_disputes: tuple[Any, Any, Any], backend: str, method: str, excluded: bool
+) -> None:
+    """Sales at their dates' rates, balances at the balance date's, per document rounding:
+    every customer of the sample (eight currencies) and the ledger total, in USD."""
+    docs, reds, disputes = (BACKENDS[backend](f) for f in sample_with_disputes)
+    options: dict[str, Any] = {
+        "method": method,
+        "period": Q3,
+        "as_of": SAMPLE_AS_OF,
+        "currency": "USD",
+        "rates": sample_rates(),
+    }
+    if excluded:
+        options |= {"disputes": disputes, "exclude_disputed": True}
+    lines = rows_of(dso_frame(docs, reds, **options))
+    customers = sorted({d.customer_id or "" for d in sample_ledger().documents})
+    assert [r["customer_id"] for r in lines] == customers
+    for row in lines:
+        assert row["currency"] == "USD"
+        metric = object_model(method, row["customer_id"], "USD", excluded)
+        assert_line_equals(row, metric, method, excluded)
+    (total,) = rows_of(dso_frame(docs, reds, level="total", **options))
+    assert_line_equals(total, object_model(method, None, "USD", excluded), method, excluded)
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+@pytest.mark.parametrize("method", ["standard", "average", "countback"])
+def test_dso_without_disputed_parts_in_document_currency_equals_the_object_model(
+    sample_with_disputes: tuple[Any, Any, Any], backend: str, method: str
+) -> None:
+    docs, reds, disputes = (BACKENDS[backend](f) for f in sample_with_disputes)
+    lines = {
+        r["customer_id"]: r
+        for r in rows_of(
+            dso_frame(
+                docs,
+                reds,
+                method=method,  # type: ignore[arg-type]
+                period=Q3,
+                as_of=SAMPLE_AS_OF,
+                disputes=disputes,
+                exclude_disputed=True,
+            )
+        )
+    }
+    for customer in single_currency_customers():
+        metric = object_model(method, customer, None, True)
+        assert_line_equals(lines[customer], metric, method, True)
+
+
+def _two_invoices() -> tuple[Any, Any]:
+    docs = pl.DataFrame(
+        {
+            "document_id": ["I1", "I2", "M1"],
+            "customer_id": ["C1", "C1", "C1"],
+            "kind": ["invoice", "invoice", "credit_memo"],
+            "currency": ["USD", "USD", "USD"],
+            "issue_date": [date(2026, 7, 10), date(2026, 9, 1), date(2026, 9, 20)],
+            "amount": [450000, 150000, 10000],
+        }
+    )
+    paid = pl.DataFrame(
+        {
+            "document_id": ["I1", "I2"],
+            "reduced_on": [date(2026, 8, 9), date(2026, 9, 25)],
+            "reduction": [450000, 100000],
+        }
+    )
+    return docs, paid
+
+
+def _disputes(rows: list[tuple[str, date, date | None, int]]) -> Any:
+    return pl.DataFrame(
+        {
+            "document_id": [r[0] for r in rows],
+            "opened_on": [r[1] for r in rows],
+            "resolved_on": pl.Series([r[2] for r in rows], dtype=pl.Date),
+            "amount": [r[3] for r in rows],
+        }
+    )
+
+
+def test_a_dispute_is_capped_at_what_is_open_and_counts_only_while_open() -> None:
+    """I2 has 500.00 open on 30 Sep (1,500.00 less 1,000.00 paid), M1 is a 100.00 credit:
+    AR 400.00. Disputes of I2: 800.00 open (capped at 500.00), 50.00 resolved on 30 Sep (no
+    longer open that day), 70.00 opened on 1 Oct (not yet); one on the credit memo counts
+    for nothing. AR left 400.00 - 500.00 = -100.00; sales 5,900.00 stay as invoiced."""
+    docs, paid = _two_invoices()
+    disputes = _disputes(
+        [
+            ("I2", date(2026, 9, 2), None, 80000),
+            ("I2", date(2026, 9, 3), date(2026, 9, 30), 5000),
+            ("I2", date(2026, 10, 1), None, 7000),
+            ("M1", date(2026, 9, 21), None, 10000),
+        ]
+    )
+    row = rows_of(dso_frame(docs, paid, period=Q3, disputes=disputes, exclude_disputed=True))[0]
+    assert (row["ending_ar"], row["disputed_ending_ar"], row["credit_sales"]) == (
+        -10000,
+        50000,
+        590000,
+    )
+    assert row["dso_hundredths"] == -156  # -100 / 5,900 x 92 = -1.559...
+
+
+def test_a_mapping_gives_one_rate_for_every_date() -> None:
+    """In EUR at 0.9 for every date: AR 400.00 USD is 360.00 EUR, sales 5,900.00 USD are
+    4,500.00 x 0.9 + 1,500.00 x 0.9 - 100.00 x 0.9 = 5,310.00 EUR; 360 / 5,310 x 92 = 6.24."""
+    docs, paid = _two_invoices()
+    row = rows_of(dso_frame(docs, paid, period=Q3, currency="eur", rates={"USD": Decimal("0.9")}))
+    assert [
+        (r["currency"], r["ending_ar"], r["credit_sales"], r["dso_hundredths"]) for r in row
+    ] == [("EUR", 36000, 531000, 624)]
+
+
+def test_each_sale_is_converted_at_the_rate_of_its_own_date() -> None:
+    """EUR->USD is 1.10 until 31 Aug and 1.20 from 1 Sep: 4,500.00 EUR of July are 4,950.00
+    USD, 1,500.00 EUR of September 1,800.00 USD, 100.00 EUR of credit 120.00 USD; the 400.00
+    EUR open on 30 Sep are 480.00 USD. 480 / 6,630 x 92 = 6.66 days."""
+    docs, paid = _two_invoices()
+    docs = docs.with_columns(currency=pl.lit("EUR"))
+    rates = FxRates(
+        rates=[
+            FxRate(base="EUR", quote="USD", on=date(2026, 1, 1), rate=Decimal("1.10")),
+            FxRate(base="EUR", quote="USD", on=date(2026, 9, 1), rate=Decimal("1.20")),
+        ]
+    )
+    row = rows_of(dso_frame(docs, paid, period=Q3, currency="USD", rates=rates))[0]
+    assert (row["ending_ar"], row["credit_sales"], row["dso_hundredths"]) == (48000, 663000, 666)
+
+
+def test_amounts_already_in_the_report_currency_need_no_rate() -> None:
+    docs, paid = _two_invoices()
+    converted = rows_of(dso_frame(docs, paid, period=Q3, currency="USD"))
+    plain = rows_of(dso_frame(docs, paid, period=Q3))
+    assert converted == plain
+
+
+def test_an_unknown_report_currency_is_refused(sample_frames: tuple[Any, Any]) -> None:
+    with pytest.raises(UnknownCurrency, match="ZZZ"):
+        dso_frame(*sample_frames, period=Q3, currency="ZZZ", rates=sample_rates())
+
+
+def test_a_currency_without_a_rate_on_a_sale_date_raises_missing_rate() -> None:
+    """Rates start on 1 Sep: the July invoice in EUR has no rate on its date, as the object
+    model says."""
+    docs, paid = _two_invoices()
+    docs = docs.with_columns(currency=pl.lit("EUR"))
+    rates = FxRates(
+        rates=[FxRate(base="EUR", quote="USD", on=date(2026, 9, 1), rate=Decimal("1.20"))]
+    )
+    with pytest.raises(MissingRate, match="EUR->USD on or before 2026-07-10"):
+        dso_frame(docs, paid, period=Q3, currency="USD", rates=rates)
+
+
+def test_no_rates_at_all_raise_missing_rate_for_a_foreign_amount() -> None:
+    docs, paid = _two_invoices()
+    with pytest.raises(MissingRate, match="USD->EUR"):
+        dso_frame(docs.lazy(), paid.lazy(), period=Q3, currency="EUR")
+
+
+def test_a_mapping_without_a_currency_of_the_frame_raises_missing_rate(
+    sample_frames: tuple[Any, Any],
+) -> None:
+    """The first currency without a rate (CAD), named with the balance date."""
+    with pytest.raises(MissingRate, match="CAD->USD on or before 2026-09-30"):
+        dso_frame(*sample_frames, period=Q3, currency="USD", rates={"EUR": Decimal("1.1")})
+
+
+def test_a_float_rate_in_a_mapping_is_refused() -> None:
+    docs, paid = _two_invoices()
+    with pytest.raises(FramesError, match="give a Decimal"):
+        dso_frame(docs, paid, period=Q3, currency="EUR", rates={"USD": 0.9})  # type: ignore[dict-item]
+
+
+def test_rates_without_a_report_currency_are_refused(sample_frames: tuple[Any, Any]) -> None:
+    with pytest.raises(FramesError, match="currency="):
+        dso_frame(*sample_frames, period=Q3, rates=sample_rates())
+
+
+def test_exclude_disputed_without_the_disputes_frame_is_refused(
+    sample_frames: tuple[Any, Any],
+) -> None:
+    with pytest.raises(FramesError, match="disputes frame"):
+        dso_frame(*sample_frames, period=Q3, exclude_disputed=True)
+
+
+def test_a_disputes_frame_without_exclude_disputed_is_refused(
+    sample_with_disputes: tuple[Any, Any, Any],
+) -> None:
+    with pytest.raises(FramesError, match="exclude_disputed=True"):
+        dso_frame(*sample_with_disputes[:2], period=Q3, disputes=sample_with_disputes[2])
+
+
+@pytest.mark.parametrize("column", ["document_id", "opened_on", "resolved_on", "amount"])
+def test_a_disputes_frame_missing_a_column_is_refused(
+    sample_with_disputes: tuple[Any, Any, Any], column: str
+) -> None:
+    docs, reds, disputes = sample_with_disputes
+    with pytest.raises(FramesError, match=f"column '{column}' is missing"):
+        dso_frame(docs, reds, period=Q3, disputes=disputes.drop(column), exclude_disputed=True)
+
+
+def test_a_disputes_frame_of_another_engine_is_refused(
+    sample_with_disputes: tuple[Any, Any, Any],
+) -> None:
+    docs, reds, disputes = sample_with_disputes
+    with pytest.raises(FramesError, match="one engine"):
+        dso_frame(docs, reds, period=Q3, disputes=disputes.to_pandas(), exclude_disputed=True)
+
+
+def test_disputes_to_frame_writes_one_row_per_dispute_in_minor_units() -> None:
+    ledger = sample_ledger()
+    frame = disputes_to_frame(ledger, "polars")
+    assert frame.height == len(ledger.disputes)
+    kwd = next(d for d in ledger.disputes if d.amount.code == "KWD")
+    row = frame.filter(pl.col("dispute_id") == kwd.id).row(0, named=True)
+    assert row["amount"] == int(kwd.amount.amount.scaleb(3))
+    assert row["resolved_on"] is None

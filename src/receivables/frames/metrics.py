@@ -5,8 +5,12 @@ The figures are read as :mod:`receivables.metrics` reads them from a ledger: the
 is the net open balance (debits less open credits) at the end of a date, built from the
 documents frame less the reductions frame dated on or before it; credit sales are invoices
 and debit memos issued in the period less credit memos issued in it. Every line is one
-customer (or the whole frame) **in one currency**: the frames path does not convert
-(convert the frames first, or use the object model with ``currency=`` and ``rates=``).
+customer (or the whole frame) in one currency: the documents' own, or with ``currency=``
+and ``rates=`` the report currency, converted as the object model converts (each sale at
+the rate of its own date, each open item at the rate of the balance date, every amount
+rounded half up on its own before the sums). With ``exclude_disputed=True`` and the
+disputes frame, the parts under open dispute on each balance date, capped at what is open,
+are left out of the receivables; credit sales stay as invoiced.
 
 Standard DSO (Credit Research Foundation, *National Summary of Domestic Trade
 Receivables*, "Definitions and calculations"):
