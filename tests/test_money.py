@@ -25,6 +25,7 @@ from receivables.money import (
     Money,
     allocate_evenly,
     convert,
+    largest_remainder,
     minor_units,
     quantize,
     split,
@@ -394,3 +395,26 @@ def test_dividing_by_zero_is_an_invalid_amount_naming_the_dividend() -> None:
         Money("10.00", "USD") / 0
     with pytest.raises(InvalidAmount, match=r"cannot divide 10\.00 USD by zero"):
         Money("10.00", "USD") / Money("0.00", "USD")
+
+
+def test_largest_remainder_gives_leftover_units_to_the_largest_remainders() -> None:
+    """10 units by 1:1:1 is 3.33 each: the one unit left goes to the first (ties earlier);
+    7 by 1:2:4 is exact."""
+    assert largest_remainder(10, [1, 1, 1]) == [4, 3, 3]
+    assert largest_remainder(7, [1, 2, 4]) == [1, 2, 4]
+    assert largest_remainder(100, [Decimal("0.333"), Decimal("0.667")]) == [33, 67]
+
+
+def test_largest_remainder_refuses_what_cannot_be_split() -> None:
+    with pytest.raises(ValueError, match="whole number of units"):
+        largest_remainder(-1, [1])
+    with pytest.raises(ValueError, match="whole number of units"):
+        largest_remainder(True, [1])
+    with pytest.raises(ValueError, match="not all be zero"):
+        largest_remainder(5, [0, 0])
+    with pytest.raises(ValueError, match="not all be zero"):
+        largest_remainder(5, [Decimal(0), 0])
+    with pytest.raises(ValueError, match="negative"):
+        largest_remainder(5, [2, -1])
+    with pytest.raises(ValueError, match="at least one weight"):
+        largest_remainder(5, [])

@@ -96,6 +96,7 @@ _PREC: Final = 50
 _Q_PERCENT: Final = Decimal("0.01")
 _LOW_Q: Final = Decimal("0.75")
 _HIGH_Q: Final = Decimal("0.25")
+_BAND_RATIOS: Final = (_LOW_Q.as_integer_ratio(), _HIGH_Q.as_integer_ratio())
 
 
 class ForecastError(ReceivablesError, ValueError):
@@ -787,12 +788,6 @@ def _period_index(on: date, periods: Sequence[tuple[date, date]], starts: list[d
 PARTS: Final = 10**9
 """The resolution of an item's forecast weights: they are whole parts per billion."""
 
-# Probability masses are sums of products of two 28-digit decimals: this precision keeps
-# every one of them exact, whatever the caller's decimal context.
-_MASS_CONTEXT: Final = decimal.Context(
-    prec=200, rounding=ROUND_HALF_UP, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN
-)
-
 
 @dataclass(frozen=True)
 class ItemWeights:
@@ -844,55 +839,66 @@ class ItemWeigher:
         self.as_of = as_of
         self.periods = tuple(periods)
         self._starts = [start for start, _ in self.periods]
-        self._share = profile.share_paid
         self._days = [p.days for p in profile.distribution]
-        cumulative: list[Decimal] = []
-        running = _ZERO
-        with decimal.localcontext(_MASS_CONTEXT):
-            for p in profile.distribution:
-                running += p.probability
-                cumulative.append(running)
+        # Exact integers: every probability and the share, scaled by one power of ten
+        # that clears all their decimals, so masses and their comparisons are exact and
+        # fast (no decimal context, no rounding before the parts per billion).
+        values = [profile.share_paid, *(p.probability for p in profile.distribution)]
+        places = max(0, *(-_exponent(v) for v in values))
+        self._one = 10**places
+        self._share = int(profile.share_paid.scaleb(places))
+        running = 0
+        cumulative: list[int] = []
+        for p in profile.distribution:
+            running += int(p.probability.scaleb(places))
+            cumulative.append(running)
         self._cumulative = cumulative
 
-    def _upto(self, days: int) -> Decimal:
-        """The probability of payment within ``days`` days of the due date."""
+    def _upto(self, days: int) -> int:
+        """The (scaled) probability of payment within ``days`` days of the due date."""
         i = bisect.bisect_right(self._days, days)
-        return self._cumulative[i - 1] if i else _ZERO
+        return self._cumulative[i - 1] if i else 0
 
     def __call__(self, due_date: date) -> ItemWeights:
         """The weights of an item due on ``due_date``."""
         n = len(self.periods)
-        share = self._share
-        last = self._cumulative[-1] if self._cumulative else _ZERO
-        with decimal.localcontext(_MASS_CONTEXT):
-            paid_before = self._upto((self.as_of - due_date).days)
-            total = share * (last - paid_before) + (_ONE - share)
-            if total <= 0:
-                return ItemWeights(parts=(0,) * (n + 1) + (PARTS,), low=None, high=None)
-            weights: list[Decimal] = []
-            lower = paid_before
-            for _, end in self.periods:
-                upper = self._upto((end - due_date).days)
-                weights.append(share * (upper - lower))
-                lower = upper
-            weights.append(share * (last - lower))
-            weights.append(_ONE - share)
-            bands: list[int | None] = []
-            for q in (_LOW_Q, _HIGH_Q):
-                i = bisect.bisect_left(
-                    self._cumulative, q * total, key=lambda c: share * (c - paid_before)
-                )
-                index = (
-                    _period_index(
-                        due_date + timedelta(days=self._days[i]), self.periods, self._starts
-                    )
-                    if i < len(self._days)
-                    else n
-                )
-                bands.append(index if index < n else None)
+        share, one = self._share, self._one
+        last = self._cumulative[-1] if self._cumulative else 0
+        paid_before = self._upto((self.as_of - due_date).days)
+        never = (one - share) * one
+        total = share * (last - paid_before) + never
+        if total <= 0:
+            return ItemWeights(parts=(0,) * (n + 1) + (PARTS,), low=None, high=None)
+        weights: list[int] = []
+        lower = paid_before
+        for _, end in self.periods:
+            upper = self._upto((end - due_date).days)
+            weights.append(share * (upper - lower))
+            lower = upper
+        weights.append(share * (last - lower))
+        weights.append(never)
+        bands: list[int | None] = []
+        for numerator, denominator in _BAND_RATIOS:
+            i = bisect.bisect_left(
+                self._cumulative,
+                numerator * total,
+                key=lambda c: denominator * share * (c - paid_before),
+            )
+            index = n
+            if i < len(self._days):
+                on = due_date + timedelta(days=self._days[i])
+                index = _period_index(on, self.periods, self._starts)
+            bands.append(index if index < n else None)
         return ItemWeights(
             parts=tuple(largest_remainder(PARTS, weights)), low=bands[0], high=bands[1]
         )
+
+
+def _exponent(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int):
+        raise ForecastError(f"profile value {value} is not a finite number", field="profiles")
+    return exponent
 
 
 def _forecast_item(

@@ -578,6 +578,8 @@ def largest_remainder(units: int, weights: Sequence[Decimal | int | str]) -> lis
     """
     if isinstance(units, bool) or not isinstance(units, int) or units < 0:
         raise ValueError(f"largest_remainder splits a whole number of units >= 0, not {units!r}")
+    if all(type(w) is int for w in weights):
+        return _largest_remainder_of_integers(units, [int(w) for w in weights])
     ws = [to_decimal(w, what="weight") for w in weights]
     if not ws:
         raise ValueError("split needs at least one weight")
@@ -596,6 +598,24 @@ def largest_remainder(units: int, weights: Sequence[Decimal | int | str]) -> lis
             remainders.append((exact - floor, i))
     leftover = units - sum(parts)
     for _, i in sorted(remainders, key=lambda r: (-r[0], r[1]))[:leftover]:
+        parts[i] += 1
+    return parts
+
+
+def _largest_remainder_of_integers(units: int, weights: list[int]) -> list[int]:
+    """:func:`largest_remainder` with whole weights: exact integer arithmetic throughout."""
+    if not weights:
+        raise ValueError("split needs at least one weight")
+    if any(w < 0 for w in weights):
+        raise ValueError(f"weights must not be negative: {weights}")
+    total = sum(weights)
+    if total == 0:
+        raise ValueError("weights must not all be zero")
+    shares = [divmod(units * w, total) for w in weights]
+    parts = [floor for floor, _ in shares]
+    leftover = units - sum(parts)
+    ranked = sorted(range(len(weights)), key=lambda i: (-shares[i][1], i))
+    for i in ranked[:leftover]:
         parts[i] += 1
     return parts
 

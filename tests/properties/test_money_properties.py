@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from receivables.money import Money, allocate_evenly, minor_units, split
+from receivables.money import Money, allocate_evenly, largest_remainder, minor_units, split
 
 CODES = st.sampled_from(["JPY", "USD", "EUR", "KWD", "IQD", "CLF", "BHD"])
 AMOUNTS = st.decimals(
@@ -57,3 +57,15 @@ def test_allocate_evenly_conserves_and_differs_by_at_most_one_unit(
     minors = [p.minor for p in parts]
     assert max(minors) - min(minors) <= 1
     assert minors == sorted(minors, key=abs, reverse=True)
+
+
+@given(
+    st.integers(min_value=0, max_value=10**20),
+    st.lists(st.integers(min_value=0, max_value=10**12), min_size=1, max_size=12).filter(any),
+)
+def test_whole_weights_split_like_decimal_weights(units: int, weights: list[int]) -> None:
+    """The exact integer path and the decimal path of largest_remainder agree, and conserve."""
+    whole = largest_remainder(units, weights)
+    assert whole == largest_remainder(units, [Decimal(w) for w in weights])
+    assert sum(whole) == units
+    assert all(part == 0 for part, w in zip(whole, weights, strict=True) if w == 0)
