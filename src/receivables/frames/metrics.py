@@ -347,13 +347,14 @@ def _disputed(
     minor: Any,
 ) -> nw.LazyFrame[Any]:
     """Per document, ``_n{i}``: the sum of its disputes open on each balance date (opened
-    on or before it and not resolved by then, :meth:`Dispute.is_open`). Whether a dispute
-    is resolved is read from the date column itself: pandas' missing date (NaT) has no
-    day number."""
+    on or before it and not resolved by then, :meth:`Dispute.is_open`)."""
     q = dsp.select(schema.document_id, "opened_on", "resolved_on", schema.amount).join(
         owners, on=schema.document_id, how="inner"
     )
-    q = en.with_epoch_days(q, {"_opened": "opened_on", "_resolved": "resolved_on"})
+    # an open dispute's missing date takes the opening date only to get a day number (Dask
+    # cannot make one of a missing date); whether it is open is read from the column itself
+    q = q.with_columns(_until=nw.coalesce(nw.col("resolved_on"), nw.col("opened_on")))
+    q = en.with_epoch_days(q, {"_opened": "opened_on", "_resolved": "_until"})
     q = q.with_columns(_disp=minor(q, schema.amount))
     q = q.with_columns(
         *(
