@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any, Final, Literal, TypeVar
 
 import narwhals as nw
+from narwhals.dtypes import DType
 
 from receivables.aging import ALL_KINDS, AgingError, Basis, Buckets, CreditsMode, DocumentKind
 from receivables.errors import MissingRate
@@ -74,7 +75,7 @@ def _factors(quotes: Mapping[str, tuple[int, int]], currency: str) -> dict[str, 
 
 
 def _with_start_day(
-    f: nw.LazyFrame[Any], columns: Mapping[str, Any], basis: str, schema: FrameSchema
+    f: nw.LazyFrame[Any], columns: Mapping[str, DType], basis: str, schema: FrameSchema
 ) -> nw.LazyFrame[Any]:
     """Add ``_start_day``, the day number an item ages from: with ``basis="due_date"`` a
     debit's due date (its issue date when it has none, and a credit's own date), else the
@@ -87,14 +88,18 @@ def _with_start_day(
     """
     if basis != "due_date":
         return en.with_epoch_days(f, {"_start_day": schema.issue_date})
-    use_issue = nw.col("_credit") | nw.col(schema.due_date).is_null()
-    if columns[schema.issue_date] == columns[schema.due_date]:
-        picked = nw.when(use_issue).then(nw.col(schema.issue_date))
-        f = f.with_columns(_start=picked.otherwise(nw.col(schema.due_date)))
-        return en.with_epoch_days(f, {"_start_day": "_start"}).drop("_start")
-    f = en.with_epoch_days(f, {"_issue_day": schema.issue_date, "_due_day": schema.due_date})
-    day = nw.when(use_issue).then(nw.col("_issue_day")).otherwise(nw.col("_due_day"))
-    return f.with_columns(_start_day=day).drop("_issue_day", "_due_day")
+    issue, due = schema.issue_date, schema.due_date
+    as_days = columns[issue] != columns[due]
+    if as_days:
+        f = en.with_epoch_days(f, {"_issue_day": issue, "_due_day": due})
+        issue, due = "_issue_day", "_due_day"
+    # a missing due date is filled afterwards rather than tested for on every row: Polars
+    # and Arrow pass a column without nulls through untouched
+    start = nw.when(nw.col("_credit")).then(nw.col(issue)).otherwise(nw.col(due))
+    f = f.with_columns(_start=start.fill_null(nw.col(issue)))
+    if as_days:
+        return f.rename({"_start": "_start_day"}).drop("_issue_day", "_due_day")
+    return en.with_epoch_days(f, {"_start_day": "_start"}).drop("_start")
 
 
 def _check_labels(buckets: Buckets, schema: FrameSchema) -> None:
