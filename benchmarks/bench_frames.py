@@ -3,20 +3,28 @@ natively, on Polars and on pandas; and the object model against the frames path.
 
 Part 1 ages N synthetic open items (seeded; 20,000 customers, USD, integer minor units,
 95% invoices and 5% unapplied payments, due from 200 days before as-of to 60 after) into
-customer lines of the standard buckets with a separate credits column. Each case runs in
-a fresh child process; its peak memory is the resident set sampled every 2 ms during the
-first (untimed) run, less the resident set once the data is built. Resident memory counts
-Polars' and Arrow's native buffers, which tracemalloc does not see. ``ratio`` is frames
-time over native time (target 1.2x at most). Native Polars is timed eagerly (each step
-materialised, as notebook code usually runs) and as one lazy query; the frames path runs an
-eager input as one lazy query in the same engine. Times are the best of three runs.
+customer lines of the standard buckets with a separate credits column. Three pairs are
+timed: native Polars written step by step on an eager frame against ``age_frame`` on
+that eager frame; native Polars as one lazy query against ``age_frame`` on the lazy frame
+(both collected); native pandas and numpy against ``age_frame`` on the pandas frame.
+
+Timing is built for a shared machine, where another job can take a core for seconds:
+each pair runs in one fresh child process, warmed up once, then ``--rounds`` rounds each
+timing native and frames back to back (the order alternating round by round), so a
+burst of load hits both sides of a round. ``ratio`` is the median over rounds of frames
+time / native time of the same round (target 1.2x at most); ``spread`` the lowest and
+highest of those per-round ratios; ``best`` the fastest frames run over the fastest native
+run. Times shown are medians. Peak memory is measured apart, one fresh process per path:
+the resident set sampled every 2 ms during one run, less the resident set once the data
+is built (it counts Polars' and Arrow's native buffers, which tracemalloc does not see).
 
 Part 2 ages the same items with ``receivables.aging.age`` over ``OpenItem`` objects (built
 with ``model_construct``: validating a million generated models would measure pydantic)
 and with ``age_frame`` on a Polars frame, to say when a frame pays off.
 
-    python benchmarks/bench_frames.py            # 1M and 10M items; object model at 1M
-    python benchmarks/bench_frames.py --quick    # 100k items; object model at 100k
+    python benchmarks/bench_frames.py              # 1M and 10M items; object model at 1M
+    python benchmarks/bench_frames.py --quick      # 100k items; object model at 100k
+    python benchmarks/bench_frames.py --rounds 21  # more rounds on a busy machine
 """
 
 from __future__ import annotations
@@ -138,68 +146,112 @@ def frames_path(items: Any) -> Any:
     return age_frame(items, as_of=AS_OF)
 
 
-def _case(args: tuple[str, str, int]) -> tuple[float, float]:
-    """(best of three seconds, peak MiB above the data) of one case, in this process."""
-    engine, path, n = args
+def _native_lazy(items: Any) -> Any:
+    return native_polars(items.lazy()).collect()
+
+
+def _frames_lazy(items: Any) -> Any:
+    return frames_path(items.lazy()).collect()
+
+
+ENGINES: dict[str, str] = {
+    "polars": "Polars (eager steps)",
+    "polars-lazy": "Polars (lazy query)",
+    "pandas": "pandas",
+}
+PATHS: dict[tuple[str, str], Callable[[Any], Any]] = {
+    ("polars", "native"): native_polars,
+    ("polars", "frames"): frames_path,
+    ("polars-lazy", "native"): _native_lazy,
+    ("polars-lazy", "frames"): _frames_lazy,
+    ("pandas", "native"): native_pandas,
+    ("pandas", "frames"): frames_path,
+}
+
+
+def _data(engine: str, n: int) -> Any:
     items = polars_items(n)
     if engine == "pandas":
         items = items.to_pandas()
         items["issue_date"] = items["issue_date"].astype("datetime64[s]")
         items["due_date"] = items["due_date"].astype("datetime64[s]")
+    return items
+
+
+def _rounds(args: tuple[str, int, int]) -> tuple[list[float], list[float]]:
+    """(native seconds, frames seconds) of each round, in this process."""
+    engine, n, rounds = args
+    items = _data(engine, n)
+    native, frames = PATHS[(engine, "native")], PATHS[(engine, "frames")]
+    native(items)
+    frames(items)
+    times: dict[str, list[float]] = {"native": [], "frames": []}
+    for i in range(rounds):
+        order = [("native", native), ("frames", frames)]
+        for path, func in order if i % 2 == 0 else order[::-1]:
+            times[path].append(_timed(lambda func=func: func(items)))
+    return times["native"], times["frames"]
+
+
+def _peak(args: tuple[str, str, int]) -> float:
+    """Peak MiB above the data of one run of one path, in this process."""
+    engine, path, n = args
+    items = _data(engine, n)
     base = _rss_mib()
-    func: Callable[[Any], Any] = {
-        ("polars", "frames"): frames_path,
-        ("polars", "native"): native_polars,
-        ("polars", "native-lazy"): lambda frame: native_polars(frame.lazy()).collect(),
-        ("pandas", "frames"): frames_path,
-        ("pandas", "native"): native_pandas,
-    }[(engine, path)]
     with _PeakSampler() as sampler:
-        func(items)
-    best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        func(items)
-        best = min(best, time.perf_counter() - started)
-    return best, max(0.0, sampler.peak - base)
+        PATHS[(engine, path)](items)
+    return max(0.0, sampler.peak - base)
 
 
-def run_case(engine: str, path: str, n: int) -> tuple[float, float]:
+def _in_child(func: Callable[[Any], Any], args: Any) -> Any:
     with mp.get_context("spawn").Pool(1) as pool:
-        return pool.map(_case, [(engine, path, n)])[0]
+        return pool.map(func, [args])[0]
 
 
 def check_same(n: int) -> None:
-    """The four computations give the same lines before anything is timed."""
+    """The six computations give the same lines before anything is timed."""
     import polars as pl
 
     items = polars_items(n)
-    want = native_polars(items).select("customer_id", *LABELS, "credits", "total")
-    got = frames_path(items).select("customer_id", *LABELS, "credits", "total")
-    assert got.equals(want), "frames path on Polars differs from native Polars"
-    pd_items = items.to_pandas()
-    got_pd = pl.from_pandas(frames_path(pd_items)).select(want.columns)
-    assert got_pd.equals(want), "frames path on pandas differs"
-    native_pd = pl.from_pandas(native_pandas(pd_items)).select(want.columns)
-    assert native_pd.equals(want), "native pandas differs"
+    columns = ["customer_id", *LABELS, "credits", "total"]
+    want = native_polars(items).select(columns)
+    for engine in ENGINES:
+        data = _data(engine, n)
+        for path in ("native", "frames"):
+            got = PATHS[(engine, path)](data)
+            got = pl.from_pandas(got) if engine == "pandas" else got
+            assert got.select(columns).equals(want), f"{engine} {path} differs from native Polars"
 
 
-def part_one(sizes: list[int]) -> None:
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def part_one(sizes: list[int], rounds: int) -> None:
     check_same(min(sizes))
-    print("Part 1: customer lines of N open items (best of 3; peak RSS above the data)")
     print(
-        f"{'engine':14} {'N':>11} {'native s':>9} {'frames s':>9} {'ratio':>6}"
-        f" {'native MiB':>11} {'frames MiB':>11}"
+        f"Part 1: customer lines of N open items ({rounds} interleaved rounds; median"
+        " seconds; peak RSS above the data)"
+    )
+    print(
+        f"{'engine':21} {'N':>11} {'native s':>9} {'frames s':>9} {'ratio':>6}"
+        f" {'spread':>12} {'best':>6} {'native MiB':>11} {'frames MiB':>11}"
     )
     for n in sizes:
-        frames = {engine: run_case(engine, "frames", n) for engine in ("polars", "pandas")}
-        for engine, path in (("polars", "native"), ("polars", "native-lazy"), ("pandas", "native")):
-            native_s, native_mib = run_case(engine, path, n)
-            frames_s, frames_mib = frames[engine]
-            name = engine if path == "native" else f"{engine} (lazy)"
+        for engine, name in ENGINES.items():
+            native, frames = _in_child(_rounds, (engine, n, rounds))
+            ratios = [f / t for f, t in zip(frames, native, strict=True)]
+            native_mib = _in_child(_peak, (engine, "native", n))
+            frames_mib = _in_child(_peak, (engine, "frames", n))
+            spread = f"{min(ratios):.2f}-{max(ratios):.2f}x"
             print(
-                f"{name:14} {n:>11,} {native_s:>9.3f} {frames_s:>9.3f}"
-                f" {frames_s / native_s:>5.2f}x {native_mib:>11.0f} {frames_mib:>11.0f}",
+                f"{name:21} {n:>11,} {_median(native):>9.3f} {_median(frames):>9.3f}"
+                f" {_median(ratios):>5.2f}x {spread:>12} {min(frames) / min(native):>5.2f}x"
+                f" {native_mib:>11.0f} {frames_mib:>11.0f}",
                 flush=True,
             )
 
@@ -253,9 +305,12 @@ def _timed(func: Callable[[], Any]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--quick", action="store_true", help="100k items only")
+    parser.add_argument("--rounds", type=int, default=11, help="timed rounds per pair")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be 1 or more")
     sizes = [100_000] if args.quick else [1_000_000, 10_000_000]
-    part_one(sizes)
+    part_one(sizes, args.rounds)
     part_two(100_000 if args.quick else 1_000_000)
 
 
