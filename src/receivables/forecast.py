@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import bisect
 import decimal
+import itertools
+import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -323,13 +325,40 @@ def _profile(
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class _History:
+    """One customer's payment history, aggregated: what the profiles are estimated from.
+
+    ``days`` is the cash applied in the look-back window by days from the target's due
+    date, ``documents`` the distinct documents it paid, ``matured_*`` the amount, cash
+    paid and count of the documents due in the window and matured; every amount in the
+    report currency, each application converted and rounded on its own. The object model
+    (:func:`_histories`) and the frames path build these the same way.
+    """
+
+    days: Mapping[int, Decimal]
+    documents: int
+    matured_amount: Decimal
+    matured_cash: Decimal
+    matured_count: int
+
+
+@dataclass
+class _Tally:
     days: dict[int, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     documents: set[str] = field(default_factory=set)
     matured_amount: Decimal = _ZERO
     matured_cash: Decimal = _ZERO
     matured_count: int = 0
+
+    def history(self) -> _History:
+        return _History(
+            days=dict(self.days),
+            documents=len(self.documents),
+            matured_amount=self.matured_amount,
+            matured_cash=self.matured_cash,
+            matured_count=self.matured_count,
+        )
 
 
 class _Converter:
@@ -388,39 +417,70 @@ def _report_currency(
     )
 
 
-def _build_profiles(
+def _window(as_of: date, policy: ProfilePolicy) -> tuple[date, date]:
+    """The first day of the look-back window and the last due date that counts as matured."""
+    return (
+        as_of - timedelta(days=policy.lookback_days),
+        as_of - timedelta(days=policy.maturity_days),
+    )
+
+
+def _histories(
     ledger: Ledger,
     *,
     as_of: date,
     policy: ProfilePolicy,
     convert: _Converter,
     cash: Mapping[str, Sequence[Application]],
-) -> tuple[PaymentProfile, dict[str, PaymentProfile]]:
-    since = as_of - timedelta(days=policy.lookback_days)
-    matured_by = as_of - timedelta(days=policy.maturity_days)
-    portfolio = _History()
-    per_customer: dict[str, _History] = defaultdict(_History)
+) -> dict[str, _History]:
+    """Each customer's history (every customer with a debit issued by ``as_of``)."""
+    since, matured_by = _window(as_of, policy)
+    per_customer: dict[str, _Tally] = defaultdict(_Tally)
     for doc in ledger.documents:
         if not isinstance(doc, (Invoice, DebitMemo)) or doc.issue_date > as_of:
             continue
-        customer = doc.customer_id
-        hist = per_customer[customer]
+        hist = per_customer[doc.customer_id]
         paid_here = _ZERO
         for app in cash.get(doc.id, ()):
             amount = convert(app.amount, on=app.applied_on, document_id=app.id, what="application")
             paid_here += amount.amount
             if app.applied_on < since:
                 continue
-            late = (app.applied_on - doc.due).days
-            for h in (hist, portfolio):
-                h.days[late] += amount.amount
-                h.documents.add(doc.id)
+            hist.days[(app.applied_on - doc.due).days] += amount.amount
+            hist.documents.add(doc.id)
         if since <= doc.due <= matured_by:
             total = convert(doc.amount, on=doc.due, document_id=doc.id, what="amount").amount
-            for h in (hist, portfolio):
-                h.matured_amount += total
-                h.matured_cash += paid_here
-                h.matured_count += 1
+            hist.matured_amount += total
+            hist.matured_cash += paid_here
+            hist.matured_count += 1
+    return {customer: tally.history() for customer, tally in per_customer.items()}
+
+
+def _portfolio(histories: Mapping[str, _History]) -> _History:
+    """The whole portfolio's history: the customers' summed (a document has one customer,
+    so paid documents add up)."""
+    days: dict[int, Decimal] = defaultdict(Decimal)
+    for hist in histories.values():
+        for late, amount in hist.days.items():
+            days[late] += amount
+    return _History(
+        days=dict(days),
+        documents=sum(h.documents for h in histories.values()),
+        matured_amount=sum((h.matured_amount for h in histories.values()), _ZERO),
+        matured_cash=sum((h.matured_cash for h in histories.values()), _ZERO),
+        matured_count=sum(h.matured_count for h in histories.values()),
+    )
+
+
+def _build_profiles(
+    histories: Mapping[str, _History],
+    *,
+    as_of: date,
+    policy: ProfilePolicy,
+) -> tuple[PaymentProfile, dict[str, PaymentProfile]]:
+    """The portfolio's profile and each customer's, from the customers' histories."""
+    since, matured_by = _window(as_of, policy)
+    portfolio = _portfolio(histories)
     if portfolio.matured_amount > 0:
         port_share = min(portfolio.matured_cash / portfolio.matured_amount, _ONE)
         share_note = (
@@ -434,8 +494,7 @@ def _build_profiles(
         port_points = _normalise(portfolio.days)
         port_source: Literal["portfolio", "terms"] = "portfolio"
         port_reasons = [
-            f"portfolio timing from {len(portfolio.documents)} paid documents since"
-            f" {since.isoformat()}",
+            f"portfolio timing from {portfolio.documents} paid documents since {since.isoformat()}",
             share_note,
         ]
     else:
@@ -448,7 +507,7 @@ def _build_profiles(
     port = _profile(
         None,
         port_source,
-        documents=len(portfolio.documents),
+        documents=portfolio.documents,
         credibility=_ONE,
         matured=portfolio.matured_count,
         share_credibility=_ONE,
@@ -458,9 +517,9 @@ def _build_profiles(
     )
     k = policy.credibility_k
     profiles: dict[str, PaymentProfile] = {}
-    for customer in sorted(per_customer):
-        hist = per_customer[customer]
-        n = len(hist.documents)
+    for customer in sorted(histories):
+        hist = histories[customer]
+        n = hist.documents
         m = hist.matured_count if hist.matured_amount > 0 else 0
         z = Decimal(n) / (Decimal(n) + k)
         zs = Decimal(m) / (Decimal(m) + k)
@@ -544,9 +603,10 @@ def payment_profiles(
     policy = policy or ProfilePolicy()
     report = _report_currency(ledger.open_items(as_of=as_of), currency, rates, ledger)
     cash = _cash_by_target(ledger, as_of)
-    port, profiles = _build_profiles(
+    histories = _histories(
         ledger, as_of=as_of, policy=policy, convert=_Converter(report, rates), cash=cash
     )
+    port, profiles = _build_profiles(histories, as_of=as_of, policy=policy)
     return (port, *(profiles[c] for c in sorted(profiles)))
 
 
@@ -838,67 +898,81 @@ class ItemWeigher:
     ) -> None:
         self.as_of = as_of
         self.periods = tuple(periods)
-        self._starts = [start for start, _ in self.periods]
+        self._as_of = as_of.toordinal()
+        self._starts = [start.toordinal() for start, _ in self.periods]
+        self._ends = [end.toordinal() for _, end in self.periods]
         self._days = [p.days for p in profile.distribution]
-        # Exact integers: every probability and the share, scaled by one power of ten
-        # that clears all their decimals, so masses and their comparisons are exact and
-        # fast (no decimal context, no rounding before the parts per billion).
-        values = [profile.share_paid, *(p.probability for p in profile.distribution)]
-        places = max(0, *(-_exponent(v) for v in values))
-        self._one = 10**places
-        self._share = int(profile.share_paid.scaleb(places))
-        running = 0
-        cumulative: list[int] = []
-        for p in profile.distribution:
-            running += int(p.probability.scaleb(places))
-            cumulative.append(running)
-        self._cumulative = cumulative
-
-    def _upto(self, days: int) -> int:
-        """The (scaled) probability of payment within ``days`` days of the due date."""
-        i = bisect.bisect_right(self._days, days)
-        return self._cumulative[i - 1] if i else 0
+        # Exact integers: every probability and the share over one common denominator,
+        # so masses and their comparisons are exact and fast (no decimal context, no
+        # rounding before the parts per billion).
+        values = (profile.share_paid, *(p.probability for p in profile.distribution))
+        ratios = [value.as_integer_ratio() for value in values]
+        one = math.lcm(*(denominator for _, denominator in ratios))
+        scaled = [numerator * (one // denominator) for numerator, denominator in ratios]
+        self._one = one
+        self._share = scaled[0]
+        self._cumulative = list(itertools.accumulate(scaled[1:]))
+        self._parts: dict[tuple[int, ...], tuple[tuple[int, ...], int | None, int | None]] = {}
 
     def __call__(self, due_date: date) -> ItemWeights:
         """The weights of an item due on ``due_date``."""
-        n = len(self.periods)
+        due = due_date.toordinal()
+        days = self._days
+        # The weights depend on the due date only through where the item's age and the
+        # period ends fall among the profile's days: items that agree there share them.
+        key = (
+            bisect.bisect_right(days, self._as_of - due),
+            *(bisect.bisect_right(days, end - due) for end in self._ends),
+        )
+        found = self._parts.get(key)
+        if found is None:
+            found = self._parts[key] = self._weigh(key)
+        parts, low, high = found
+        return ItemWeights(
+            parts=parts, low=self._period_of(due, low), high=self._period_of(due, high)
+        )
+
+    def _upto(self, position: int) -> int:
+        return self._cumulative[position - 1] if position else 0
+
+    def _weigh(self, key: tuple[int, ...]) -> tuple[tuple[int, ...], int | None, int | None]:
+        """Parts per billion, and the profile points where the late and early scenarios
+        land, for an item whose age and period ends fall at ``key`` among the days."""
+        n = len(self._ends)
         share, one = self._share, self._one
-        last = self._cumulative[-1] if self._cumulative else 0
-        paid_before = self._upto((self.as_of - due_date).days)
+        last = self._upto(len(self._days))
+        paid_before = self._upto(key[0])
         never = (one - share) * one
         total = share * (last - paid_before) + never
         if total <= 0:
-            return ItemWeights(parts=(0,) * (n + 1) + (PARTS,), low=None, high=None)
+            return (0,) * (n + 1) + (PARTS,), None, None
         weights: list[int] = []
         lower = paid_before
-        for _, end in self.periods:
-            upper = self._upto((end - due_date).days)
+        for position in key[1:]:
+            upper = self._upto(position)
             weights.append(share * (upper - lower))
             lower = upper
         weights.append(share * (last - lower))
         weights.append(never)
-        bands: list[int | None] = []
+        points: list[int | None] = []
         for numerator, denominator in _BAND_RATIOS:
-            i = bisect.bisect_left(
-                self._cumulative,
-                numerator * total,
-                key=lambda c: denominator * share * (c - paid_before),
-            )
-            index = n
-            if i < len(self._days):
-                on = due_date + timedelta(days=self._days[i])
-                index = _period_index(on, self.periods, self._starts)
-            bands.append(index if index < n else None)
-        return ItemWeights(
-            parts=tuple(largest_remainder(PARTS, weights)), low=bands[0], high=bands[1]
-        )
+            # the first point where s * (F(d) - F(e)) reaches q * total
+            point = None
+            if share:
+                threshold = paid_before - (-numerator * total // (denominator * share))
+                i = bisect.bisect_left(self._cumulative, threshold)
+                point = i if i < len(self._days) else None
+            points.append(point)
+        return tuple(largest_remainder(PARTS, weights)), points[0], points[1]
 
-
-def _exponent(value: Decimal) -> int:
-    exponent = value.as_tuple().exponent
-    if not isinstance(exponent, int):
-        raise ForecastError(f"profile value {value} is not a finite number", field="profiles")
-    return exponent
+    def _period_of(self, due: int, point: int | None) -> int | None:
+        """The period of the day ``due + days[point]``; None beyond the horizon."""
+        if point is None:
+            return None
+        on = due + self._days[point]
+        if on > self._ends[-1]:
+            return None
+        return max(bisect.bisect_right(self._starts, on) - 1, 0)
 
 
 def _forecast_item(
@@ -1029,7 +1103,8 @@ def forecast(
     report = _report_currency(open_items, currency, rates, ledger)
     convert = _Converter(report, rates)
     cash = _cash_by_target(ledger, as_of)
-    port, profiles = _build_profiles(ledger, as_of=as_of, policy=policy, convert=convert, cash=cash)
+    histories = _histories(ledger, as_of=as_of, policy=policy, convert=convert, cash=cash)
+    port, profiles = _build_profiles(histories, as_of=as_of, policy=policy)
     periods = _forecast_periods(as_of, name, horizon)
     starts = [s for s, _ in periods]
     items = {i.id: i for i in open_items}
