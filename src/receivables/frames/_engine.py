@@ -6,6 +6,7 @@ integers, so no amount passes through a float and no row is collected to Python.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -506,6 +507,9 @@ def table_like(
     native: Any = like.to_native()
     if impl is nw.Implementation.DUCKDB:
         kinds = {n: "VARCHAR" if n in strings else "BIGINT" for n in names}
+        scanned = _duckdb_scan(native, data, kinds)
+        if scanned is not None:
+            return scanned
         values = ", ".join(
             "(" + ", ".join(_sql_literal(v) for v in row) + ")"
             for row in rows or [_blank(names, strings)]
@@ -528,6 +532,30 @@ def table_like(
         " DuckDB, Dask or PySpark",
         field="rates",
     )
+
+
+def _duckdb_scan(
+    native: Any, data: Mapping[str, Sequence[str | int]], kinds: Mapping[str, str]
+) -> nw.LazyFrame[Any] | None:
+    """The table as a scan of an Arrow table on the relation's own connection (DuckDB reads
+    a Python variable named in a query: its replacement scan), so a table of a million
+    rows costs a copy, not a million-row SQL text; None without pyarrow."""
+    try:
+        pyarrow: Any = importlib.import_module("pyarrow")
+    except ImportError:  # pragma: no cover - pyarrow is in the dev extra
+        return None
+    _receivables_table = pyarrow.table(
+        {
+            name: pyarrow.array(
+                values, type=pyarrow.string() if kinds[name] == "VARCHAR" else pyarrow.int64()
+            )
+            for name, values in data.items()
+        }
+    )
+    select = ", ".join(f'CAST("{n}" AS {kinds[n]}) AS "{n}"' for n in data)
+    relation = native.query("_receivables_like", f"SELECT {select} FROM _receivables_table")
+    scanned: nw.LazyFrame[Any] = nw.from_native(relation.set_alias("_receivables_table"))
+    return scanned
 
 
 def _sql_literal(value: str | int) -> str:
