@@ -18,7 +18,7 @@ CELL = re.compile(r"```python\n((?:(?!```).)*)```\s*\n```text\n((?:(?!```).)*)``
 
 def test_frames_page_prints_what_it_shows() -> None:
     found = CELL.findall(PAGE.read_text(encoding="utf-8"))
-    assert len(found) == 2, "the page should show the aging and the DSO cell with output"
+    assert len(found) == 3, "the page should show the aging, DSO and forecast cells with output"
     namespace: dict[str, object] = {}
     for code, expected in found:
         buffer = io.StringIO()

@@ -1,11 +1,12 @@
 """The calculators over dataframes, through narwhals (optional extra ``frames``).
 
-Aging, DSO and the converters run on any frame narwhals knows: pandas, Polars (eager and
-lazy), PyArrow, DuckDB, Dask and PySpark. The work is done by the frame's own engine with
-narwhals expressions on Int64 minor units, and the result is the same kind of frame as
-the input (lazy in, lazy out). Results equal the object-model calculators
+Aging, DSO, the cash forecast and the converters run on any frame narwhals knows: pandas,
+Polars (eager and lazy), PyArrow, DuckDB, Dask and PySpark. The work is done by the frame's
+own engine with narwhals expressions on Int64 minor units, and the result is the same kind
+of frame as the input (lazy in, lazy out). Results equal the object-model calculators
 (:func:`receivables.aging.age`, :func:`receivables.metrics.dso`,
-:func:`receivables.metrics.countback_dso`) on the same ledger, to the minor unit.
+:func:`receivables.metrics.countback_dso`, :func:`receivables.forecast.forecast`) on the
+same ledger, to the minor unit.
 
 Examples:
     >>> from receivables.frames import FrameSchema
@@ -30,6 +31,7 @@ from receivables.frames.convert import (
     ledger_to_frame,
     reductions_to_frame,
 )
+from receivables.frames.disputes import disputes_to_frame
 from receivables.frames.forecast import ForecastLevel, forecast_frame
 from receivables.frames.metrics import DsoMethod, dso_frame
 from receivables.frames.schema import FloatMoneyColumn, FrameSchema, FramesError
@@ -43,6 +45,7 @@ __all__ = [
     "FrameSchema",
     "FramesError",
     "age_frame",
+    "disputes_to_frame",
     "dso_frame",
     "forecast_frame",
     "ledger_from_frame",
