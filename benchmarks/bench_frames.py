@@ -16,7 +16,8 @@ time / native time of the same round (target 1.2x at most); ``spread`` the lowes
 highest of those per-round ratios; ``best`` the fastest frames run over the fastest native
 run. Times shown are medians. Peak memory is measured apart, one fresh process per path:
 the resident set sampled every 2 ms during one run, less the resident set once the data
-is built (it counts Polars' and Arrow's native buffers, which tracemalloc does not see).
+is built and the modules imported (it counts Polars' and Arrow's native buffers, which
+tracemalloc does not see).
 
 Part 2 ages the same items with ``receivables.aging.age`` over ``OpenItem`` objects (built
 with ``model_construct``: validating a million generated models would measure pydantic)
@@ -196,6 +197,8 @@ def _rounds(args: tuple[str, int, int]) -> tuple[list[float], list[float]]:
 def _peak(args: tuple[str, str, int]) -> float:
     """Peak MiB above the data of one run of one path, in this process."""
     engine, path, n = args
+    import receivables.frames  # noqa: F401  (its import is not the computation's memory)
+
     items = _data(engine, n)
     base = _rss_mib()
     with _PeakSampler() as sampler:
