@@ -73,7 +73,16 @@ def frame_cells(frame: Any) -> dict[tuple[str, str], tuple[int, ...]]:
         c
         for c in frame.columns
         if c
-        not in ("customer_id", "currency", "credits", "total", "disputed", "collectable", "items")
+        not in (
+            "customer_id",
+            "currency",
+            "credits",
+            "total",
+            "disputed",
+            "promised",
+            "collectable",
+            "items",
+        )
     ]
     return {
         (r["customer_id"], r["currency"]): (*(r[c] for c in labels), r["credits"], r["total"])
