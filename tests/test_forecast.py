@@ -526,3 +526,24 @@ def test_backtest_percentage_error_rounds_half_up_whatever_the_decimal_context()
     assert [(str(r.forecast), str(r.actual)) for r in bt.rows] == [("90.00 USD", "64.00 USD")]
     assert bt.rows[0].absolute_percentage_error == Decimal("40.63")
     assert bt.overall.mape == Decimal("40.63")
+
+
+def test_spread_rounds_running_sums_so_the_parts_add_up() -> None:
+    """100 units by thirds: running sums 33.33, 66.67, 100 round to 33, 67, 100, so the
+    parts are 33, 34, 33; a zero weight gets nothing."""
+    from receivables.forecast import PARTS, spread
+
+    assert spread(100, [333_333_334, 333_333_333, 333_333_333]) == [33, 34, 33]
+    assert spread(7, [0, PARTS, 0]) == [0, 7, 0]
+    assert spread(0, [PARTS]) == [0]
+
+
+def test_spread_refuses_weights_that_are_not_parts_per_billion() -> None:
+    from receivables.forecast import PARTS, spread
+
+    with pytest.raises(ValueError, match="summing to"):
+        spread(10, [1, 2])
+    with pytest.raises(ValueError, match="summing to"):
+        spread(10, [PARTS + 1, -1])
+    with pytest.raises(ValueError, match="whole number"):
+        spread(-1, [PARTS])

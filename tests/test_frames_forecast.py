@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -27,6 +28,7 @@ from receivables.forecast import (  # noqa: E402
     forecast,
     payment_profiles,
     promise_schedule,
+    spread,
 )
 from receivables.frames import (  # noqa: E402
     FloatMoneyColumn,
@@ -34,7 +36,7 @@ from receivables.frames import (  # noqa: E402
     forecast_frame,
     ledger_to_frame,
 )
-from receivables.frames.forecast import _split  # noqa: E402
+from receivables.frames.forecast import _spread  # noqa: E402
 from receivables.money import Money, largest_remainder  # noqa: E402
 from receivables.sample import SAMPLE_AS_OF, sample_ledger, sample_rates  # noqa: E402
 
@@ -378,12 +380,14 @@ def test_bad_promises_are_refused() -> None:
 @settings(max_examples=200, deadline=None)
 @given(
     st.integers(min_value=0, max_value=2**62),
-    st.lists(st.integers(min_value=0, max_value=1000), min_size=2, max_size=8).filter(any),
+    st.lists(st.integers(min_value=0, max_value=1000), min_size=2, max_size=60).filter(any),
 )
-def test_the_engine_split_is_the_largest_remainder_split(amount: int, raw: list[int]) -> None:
-    """Int64 arithmetic in the engine gives money.split's parts, for any amount up to 2**62."""
+def test_the_engine_spread_is_the_object_models_spread(amount: int, raw: list[int]) -> None:
+    """Int64 arithmetic in the engine gives forecast.spread's parts, for any amount up to
+    2**62 and up to 60 parts, and they add up to the amount."""
     weights = largest_remainder(PARTS, raw)
-    frame = pl.DataFrame({"_M": [amount], **{f"_q{j}": [w] for j, w in enumerate(weights)}})
-    got = nw.from_native(frame).select(*_split(len(weights))).rows()[0]
-    assert list(got) == largest_remainder(amount, weights)
+    running = list(itertools.accumulate(weights))
+    frame = pl.DataFrame({"_M": [amount], **{f"_c{j}": [c] for j, c in enumerate(running)}})
+    got = nw.from_native(frame).select(*_spread(len(weights))).rows()[0]
+    assert list(got) == spread(amount, weights)
     assert sum(got) == amount

@@ -11,9 +11,10 @@ open debit item (invoice or debit memo) is split, to the minor unit, into:
   amount-weighted distribution of days from due date to payment, with a share never paid,
   shrunk toward the portfolio's profile when the customer has little history.
 
-Money stays exact: each item's model part is split with :func:`receivables.money.split`
-over the forecast periods plus "beyond the horizon" plus "not expected", so the parts add up
-to the item's open amount to the minor unit, and expected receipts never exceed it.
+Money stays exact: each item's model part is split over the forecast periods plus "beyond
+the horizon" plus "not expected" by whole weights in parts per billion
+(:class:`ItemWeigher`) with :func:`spread`, so the parts add up to the item's open amount to
+the minor unit, and expected receipts never exceed it.
 
 :func:`collection_pattern_forecast` is the classic budgeting method for users who have only
 monthly sales totals, and :func:`backtest` replays the forecast as of past dates and
@@ -85,6 +86,7 @@ __all__ = [
     "payment_profiles",
     "period_bounds",
     "promise_schedule",
+    "spread",
 ]
 
 PeriodName = Literal["week", "month", "quarter"]
@@ -849,6 +851,36 @@ PARTS: Final = 10**9
 """The resolution of an item's forecast weights: they are whole parts per billion."""
 
 
+def spread(units: int, parts: Sequence[int]) -> list[int]:
+    """Split a whole number of minor ``units`` (zero or more) by weights in parts per billion
+    that sum to :data:`PARTS`, by cumulative rounding.
+
+    The $k$-th part is $R(u\\,C_k / 10^9) - R(u\\,C_{k-1} / 10^9)$, with $C_k$ the running
+    sum of the weights and $R$ rounding half up: the parts telescope to exactly ``units``,
+    each is the floor or the ceiling of its exact share, and a zero weight gives a zero
+    part. Each part depends only on two running sums, not on a ranking of all the
+    remainders, so a dataframe engine computes it with a fixed few integer steps per
+    period however long the horizon (the largest-remainder rule of
+    :func:`~receivables.money.split` would compare every part with every other).
+
+    Examples:
+        >>> spread(100, [333_333_334, 333_333_333, 333_333_333])
+        [33, 34, 33]
+    """
+    if isinstance(units, bool) or not isinstance(units, int) or units < 0:
+        raise ValueError(f"spread splits a whole number of units >= 0, not {units!r}")
+    if sum(parts) != PARTS or any(p < 0 for p in parts):
+        raise ValueError(f"weights must be parts per billion summing to {PARTS}: {list(parts)}")
+    out: list[int] = []
+    running = previous = 0
+    for part in parts:
+        running += part
+        rounded = (2 * units * running + PARTS) // (2 * PARTS)
+        out.append(rounded - previous)
+        previous = rounded
+    return out
+
+
 @dataclass(frozen=True)
 class ItemWeights:
     """How an open item's model part is spread: whole parts per billion (:data:`PARTS`).
@@ -1016,7 +1048,7 @@ def _forecast_item(
     not_expected = zero
     if model.amount > 0:
         weights = weigh(due)
-        parts = split(model, weights.parts)
+        parts = [Money.from_minor(u, currency) for u in spread(model.minor, weights.parts)]
         for i in range(n):
             expected[i] += parts[i]
         beyond_total += parts[n]
@@ -1077,14 +1109,15 @@ def forecast(
     which is the distribution conditioned on "not paid by ``as_of``" (the hazard view of a
     survival curve: Kalbfleisch & Prentice, *The Statistical Analysis of Failure Time
     Data*, 2nd ed., 2002, §1.2). The never-paid mass $1-s$ grows in weight as the
-    item ages, so an old item is expected to bring less. The amounts are allocated with
-    :func:`~receivables.money.split` over the periods, "beyond the horizon" and "not
-    expected", so nothing is created or lost. Low and high bands are the scenarios where
-    each item pays in full at the 75th (late) or 25th (early) percentile of that
-    conditional distribution. Disputed parts are held back; pending promises (made on or
-    before ``as_of``, with ``pay_by + promise_grace_days`` not yet passed, not yet kept)
-    override the model for their amount. Credits (unapplied cash) are not receipts and are
-    left out. Foreign items are converted at the rate on ``as_of``.
+    item ages, so an old item is expected to bring less. The weights are made whole parts
+    per billion (:class:`ItemWeigher`) and the amounts allocated with :func:`spread` over the
+    periods, "beyond the horizon" and "not expected", so nothing is created or lost. Low
+    and high bands are the scenarios where each item pays in full at the 75th (late) or
+    25th (early) percentile of that conditional distribution. Disputed parts are held
+    back; pending promises (made on or before ``as_of``, with
+    ``pay_by + promise_grace_days`` not yet passed, not yet kept) override the model for
+    their amount. Credits (unapplied cash) are not receipts and are left out. Foreign items
+    are converted at the rate on ``as_of``.
 
     Examples:
         >>> from receivables.ledger import Ledger

@@ -6,8 +6,9 @@ debit item's amount, converted at the rate on ``as_of`` (half up, once per docum
 split into the part under open dispute (held back), the parts of pending promises to pay
 (on their dates) and the model part, timed by the customer's payment profile. The model
 part is spread over the periods, "beyond the horizon" and "not expected" by whole weights
-in parts per billion (:class:`~receivables.forecast.ItemWeigher`), with the largest
-remainder method, so the engine's integer arithmetic gives the cents of the object model.
+in parts per billion (:class:`~receivables.forecast.ItemWeigher`) and cumulative rounding
+(:func:`~receivables.forecast.spread`), so the engine's integer arithmetic gives the cents
+of the object model.
 
 What runs where: the weights depend only on the customer's profile and the item's due
 date, so they are computed once per distinct (customer, due date) pair in Python and
@@ -129,12 +130,14 @@ def _weights_table(
         weights = weigh(_EPOCH + timedelta(days=due_day))
         data["_cust"].append(customer)
         data["_due_day"].append(due_day)
+        running = 0
         for j, part in enumerate(weights.parts):
-            data[f"_q{j}"].append(part)
+            running += part
+            data[f"_c{j}"].append(running)
         data["_lo"].append(_NONE if weights.low is None else weights.low)
         data["_hi"].append(_NONE if weights.high is None else weights.high)
     if not pairs:
-        data = {"_cust": [], "_due_day": [], **{f"_q{j}": [] for j in range(n + 2)}}
+        data = {"_cust": [], "_due_day": [], **{f"_c{j}": [] for j in range(n + 2)}}
         data |= {"_lo": [], "_hi": []}
     return en.table_like(f, data, strings=["_cust"])
 
@@ -194,26 +197,22 @@ def _promises_table(
     return en.table_like(f, data, strings=["_doc"])
 
 
-def _split(n_parts: int) -> list[nw.Expr]:
-    """The model part ``_M`` split by the weights ``_q0..`` (summing to PARTS), largest
-    remainder first, ties to the earlier part: :func:`receivables.money.split` in Int64.
+def _spread(n_parts: int) -> list[nw.Expr]:
+    """The model part ``_M`` split by cumulative rounding over the running sums ``_c0..``
+    of its weights (the last is PARTS): :func:`receivables.forecast.spread` in Int64.
 
-    $M q / 10^9 = M_1 q + M_0 q / 10^9$ with $M = 10^9 M_1 + M_0$, so no product leaves
-    64 bits: the floor is $M_1 q + \\lfloor M_0 q / 10^9 \\rfloor$ and the remainder
-    $M_0 q \\bmod 10^9$, over the same denominator for every part of a row.
+    With $M = 10^9 M_1 + M_0$, $R(M C / 10^9) = M_1 C + \\lfloor (2 M_0 C + 10^9) / (2 \\cdot
+    10^9) \\rfloor$ for a running sum $C \\le 10^9$, so no product leaves 64 bits; each part
+    is the difference of two such roundings.
     """
     high = nw.col("_M") // PARTS
     low = nw.col("_M") % PARTS
-    floors = [high * nw.col(f"_q{j}") + (low * nw.col(f"_q{j}")) // PARTS for j in range(n_parts)]
-    rests = [(low * nw.col(f"_q{j}")) % PARTS for j in range(n_parts)]
-    leftover = nw.col("_M") - en._sum(floors)
-    parts = []
-    for j in range(n_parts):
-        ahead = [
-            rests[k] >= rests[j] if k < j else rests[k] > rests[j] for k in range(n_parts) if k != j
-        ]
-        rank = en._sum([a.cast(nw.Int64) for a in ahead]) if ahead else nw.lit(0, nw.Int64)
-        parts.append((floors[j] + (rank < leftover).cast(nw.Int64)).alias(f"_s{j}"))
+    rounded = [
+        high * nw.col(f"_c{j}") + (low * nw.col(f"_c{j}") * 2 + PARTS) // (2 * PARTS)
+        for j in range(n_parts)
+    ]
+    parts = [rounded[0].alias("_s0")]
+    parts += [(rounded[j] - rounded[j - 1]).alias(f"_s{j}") for j in range(1, n_parts)]
     return parts
 
 
@@ -357,7 +356,7 @@ def forecast_frame(
         f = nw.concat([with_promises.select(order), without.select(order)], how="vertical")
     f = f.with_columns(_model=nw.col("_open_r") - nw.col("_held") - nw.col("_pt"))
     f = f.with_columns(_M=nw.when(nw.col("_model") > 0).then(nw.col("_model")).otherwise(zero))
-    f = f.with_columns(*_split(n + 2))
+    f = f.with_columns(*_spread(n + 2))
     out: dict[str, nw.Expr] = {
         "open": nw.col("_open_r"),
         "held_back": nw.col("_held"),
@@ -419,24 +418,39 @@ def _periods(
     periods: Sequence[tuple[date, date, str]],
     report: nw.Expr,
 ) -> nw.LazyFrame[Any]:
-    """One row per period from the one-row totals, with the running expected total."""
-    rows = []
-    running: list[nw.Expr] = []
-    for j, (start, end, label) in enumerate(periods):
-        running.append(nw.col(f"expected_{label}"))
-        rows.append(
-            sums.select(
-                nw.lit(j, nw.Int64).alias("index"),
-                nw.lit(label, nw.String).alias("label"),
-                nw.lit(start, nw.Date).alias("start"),
-                nw.lit(end, nw.Date).alias("end"),
-                nw.col(f"low_{label}").alias("low"),
-                nw.col(f"expected_{label}").alias("expected"),
-                nw.col(f"high_{label}").alias("high"),
-                nw.col(f"promised_{label}").alias("promised"),
-                en._sum(running).alias("cumulative_expected"),
-                report.alias("currency"),
-            )
+    """One row per period from the one-row totals, with the running expected total.
+
+    The totals row is joined with a small table of the period indexes and each column picks
+    its period's value: one copy of the plan, where a union of one select per period would
+    make lazy engines (DuckDB, Spark) plan and run the whole forecast once per period.
+    """
+    labels = [label for *_, label in periods]
+    sums = sums.with_columns(nw.col(f"expected_{labels[0]}").alias("_cum0"))
+    for j in range(1, len(labels)):
+        sums = sums.with_columns(
+            (nw.col(f"_cum{j - 1}") + nw.col(f"expected_{labels[j]}")).alias(f"_cum{j}")
         )
-    combined: nw.LazyFrame[Any] = nw.concat(rows, how="vertical")
-    return combined.sort("index")
+    indexes = en.table_like(sums, {"index": list(range(len(periods)))})
+    rows = sums.join(indexes, how="cross")
+
+    def pick(values: Sequence[nw.Expr]) -> nw.Expr:
+        chosen = values[-1]
+        for j in range(len(values) - 2, -1, -1):
+            chosen = nw.when(nw.col("index") == j).then(values[j]).otherwise(chosen)
+        return chosen
+
+    def each(template: str) -> nw.Expr:
+        return pick([nw.col(template.format(label=label)) for label in labels])
+
+    return rows.select(
+        nw.col("index").cast(nw.Int64),
+        pick([nw.lit(label, nw.String) for label in labels]).alias("label"),
+        pick([nw.lit(start, nw.Date) for start, _, _ in periods]).alias("start"),
+        pick([nw.lit(end, nw.Date) for _, end, _ in periods]).alias("end"),
+        each("low_{label}").alias("low"),
+        each("expected_{label}").alias("expected"),
+        each("high_{label}").alias("high"),
+        each("promised_{label}").alias("promised"),
+        pick([nw.col(f"_cum{j}") for j in range(len(labels))]).alias("cumulative_expected"),
+        report.alias("currency"),
+    ).sort("index")
