@@ -221,18 +221,11 @@ def revalue(
     """
     if not factors:
         return frame.with_columns(nw.col(amount).alias(out))
-    common = max(1, *(shift for _, shift in factors.values()))
-    numerators = {code: n * 10 ** (common - shift) for code, (n, shift) in factors.items()}
-    if any(n <= 0 for n in numerators.values()):
-        raise FramesError("rates must be positive", field="rates")
-    width = max(len(_limbs(n)) for n in numerators.values())
-    limbs = {code: _limbs(n) + [0] * (width - len(_limbs(n))) for code, n in numerators.items()}
+    limbs, common = factor_limbs(factors)
     identity = _limbs(10**common)
+    width = max(len(identity), *(len(digits) for digits in limbs.values()))
     identity += [0] * (width - len(identity))
-    if len(identity) > width:
-        width = len(identity)
-        limbs = {code: digits + [0] * (width - len(digits)) for code, digits in limbs.items()}
-    col = nw.col(amount)
+    limbs = {code: digits + [0] * (width - len(digits)) for code, digits in limbs.items()}
     frame = frame.with_columns(
         *(
             by_currency(
@@ -241,56 +234,11 @@ def revalue(
                 nw.lit(identity[j], nw.Int64),
             ).alias(f"_p{j}")
             for j in range(width)
-        ),
-        col.abs().alias("_m"),
-        sign_of(col).alias("_sg"),
-    )
-    a_width = 4
-    frame = frame.with_columns(
-        *(((nw.col("_m") // _BASE**i) % _BASE).alias(f"_a{i}") for i in range(a_width - 1)),
-        (nw.col("_m") // _BASE ** (a_width - 1)).alias(f"_a{a_width - 1}"),
-    )
-    n_products = a_width + width - 1
-    frame = frame.with_columns(
-        *(
-            _sum(
-                [
-                    nw.col(f"_a{i}") * nw.col(f"_p{k - i}")
-                    for i in range(a_width)
-                    if 0 <= k - i < width
-                ]
-            ).alias(f"_c{k}")
-            for k in range(n_products)
         )
     )
-    frame = frame.with_columns(nw.lit(0, nw.Int64).alias("_carry"))
-    for k in range(n_products):
-        value = nw.col(f"_c{k}") + nw.col("_carry")
-        frame = frame.with_columns(
-            (value % _BASE).alias(f"_d{k}"), (value // _BASE).alias("_carry")
-        )
-    frame = frame.with_columns(nw.col("_carry").alias(f"_d{n_products}"))
-    q, t = divmod(common - 1, 6)
-    parts: list[nw.Expr] = []
-    if q <= n_products:
-        parts.append(nw.col(f"_d{q}") // 10**t)
-    for k in range(q + 1, n_products + 1):
-        weight = _BASE ** (k - q - 1) * 10 ** (6 - t)
-        if weight > _INT64_SAFE:
-            break
-        parts.append(nw.col(f"_d{k}") * weight)
-    truncated = _sum(parts) if parts else nw.lit(0, nw.Int64)
-    scratch = [
-        *(f"_p{j}" for j in range(width)),
-        *(f"_a{i}" for i in range(a_width)),
-        *(f"_c{k}" for k in range(n_products)),
-        *(f"_d{k}" for k in range(n_products + 1)),
-        "_m",
-        "_sg",
-        "_carry",
-    ]
-    frame = frame.with_columns((((truncated + 5) // 10) * nw.col("_sg")).alias(out))
-    return frame.drop(scratch)
+    names = [f"_p{j}" for j in range(width)]
+    frame = multiply_limbs(frame, amount=amount, out=out, limbs=names, shift=common)
+    return frame.drop(names)
 
 
 def _sum(terms: Sequence[nw.Expr]) -> nw.Expr:
