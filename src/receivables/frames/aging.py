@@ -274,9 +274,9 @@ def age_frame(
     group_keys = [*keys, schema.currency]
     labels = list(buckets.labels)
     summed = [*labels, "credits", *(name[1:] for name in parts)]
-    lines = f.group_by(group_keys).agg(
-        *(nw.col(c).sum() for c in summed),
-        nw.len().alias("items"),
+    lines = en.int64(
+        f.group_by(group_keys).agg(*(nw.col(c).sum() for c in summed), nw.len().alias("items")),
+        summed,
     )
     absent = {name: zero for name in ("disputed", "promised") if f"_{name}" not in parts}
     if absent:
@@ -413,5 +413,6 @@ def merge_aging_frames(
                 )
             merged = merged.with_columns(renamed.alias(key))
     result = merged.group_by(keys).agg(*(nw.col(c).sum() for c in values))
+    result = result.with_columns(*(nw.col(c).cast(nw.Int64) for c in values))
     result = result.select(*keys, *values).sort(keys)
     return nw.to_native(result)  # type: ignore[no-any-return]

@@ -392,10 +392,12 @@ def forecast_frame(
         )
     f = f.with_columns(**out)
     keys = [schema.customer_id] if level == "customer" else []
+    totals = [nw.col(c).sum() for c in money]
     if keys:
-        sums = f.group_by(keys).agg(*(nw.col(c).sum() for c in money), nw.len().alias("items"))
+        sums = f.group_by(keys).agg(*totals, nw.len().alias("items"))
     else:
-        sums = f.select(*(nw.col(c).sum() for c in money), nw.len().alias("items"))
+        sums = f.select(*totals, nw.len().alias("items"))
+    sums = en.int64(sums, money)
     sums = sums.with_columns(
         nw.col("items").cast(nw.Int64),
         expected=en._sum([nw.col(f"expected_{label}") for label in labels]),

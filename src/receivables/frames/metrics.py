@@ -336,7 +336,7 @@ def _reduced(
         )
     )
     names = [f"_r{i}" for i in range(len(balance_dates))]
-    return r.group_by(schema.document_id).agg(*(nw.col(n).sum() for n in names))
+    return en.int64(r.group_by(schema.document_id).agg(*(nw.col(n).sum() for n in names)), names)
 
 
 def _disputed(
@@ -369,7 +369,7 @@ def _disputed(
         )
     )
     names = [f"_n{i}" for i in range(len(balance_dates))]
-    return q.group_by(schema.document_id).agg(*(nw.col(n).sum() for n in names))
+    return en.int64(q.group_by(schema.document_id).agg(*(nw.col(n).sum() for n in names)), names)
 
 
 def _sums(
@@ -390,7 +390,8 @@ def _sums(
             columns[f"_dq{i}"] = nw.col(f"_q{i}")
     for j, p in enumerate(sales_periods):
         columns[f"_s{j}"] = _sales(p, nw.col(kind))
-    return per.select(*keys, **columns).group_by(keys).agg(*(nw.col(v).sum() for v in columns))
+    sums = per.select(*keys, **columns).group_by(keys).agg(*(nw.col(v).sum() for v in columns))
+    return en.int64(sums, list(columns))
 
 
 def _converted_sums(
@@ -502,11 +503,12 @@ def _converted_sums(
     converted = long.select(*row_keys, report, **columns)
     # every key of the documents keeps its line, even with nothing to convert
     zeros = per.select(*row_keys, report, **dict.fromkeys(columns, _ZERO))
-    return (
+    sums = (
         nw.concat([converted, zeros], how="vertical")
         .group_by(keys)
         .agg(*(nw.col(v).sum() for v in columns))
     )
+    return en.int64(sums, list(columns))
 
 
 def _rate_days(first: date, last: date, balance_dates: list[date]) -> list[date]:
