@@ -271,3 +271,22 @@ def test_spark_dso_in_usd_without_disputed_parts_equals_the_object_model(
     reds = to_spark(spark, reductions_to_frame(ledger, "polars"))
     disputes = to_spark(spark, disputes_to_frame(ledger, "polars"))
     check_dso_in_usd_undisputed(docs, reds, disputes, method)
+
+
+# -- Payment profiles from frames ----------------------------------------------------------
+
+
+@pytest.mark.filterwarnings(DASK_MOVING)
+def test_dask_payment_profiles_equal_the_object_model() -> None:
+    from receivables.forecast import payment_profiles
+    from receivables.frames.profiles import applications_to_frame, payment_profiles_frame
+    from receivables.sample import sample_rates
+
+    dd = pytest.importorskip("dask.dataframe", reason="dask[dataframe] is not installed")
+    ledger = sample_ledger()
+    docs = dd.from_pandas(ledger_to_frame(ledger, "pandas"), npartitions=3)
+    apps = dd.from_pandas(applications_to_frame(ledger, "pandas"), npartitions=2)
+    options = {"currency": "USD", "rates": sample_rates()}
+    assert payment_profiles_frame(docs, apps, as_of=SAMPLE_AS_OF, **options) == payment_profiles(
+        ledger, as_of=SAMPLE_AS_OF, **options
+    )
