@@ -391,3 +391,25 @@ def test_the_engine_spread_is_the_object_models_spread(amount: int, raw: list[in
     got = nw.from_native(frame).select(*_spread(len(weights))).rows()[0]
     assert list(got) == spread(amount, weights)
     assert sum(got) == amount
+
+
+def test_the_docstring_names_every_read_of_a_lazy_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lazy frame is read three times, each small: its currencies, its (customer, due
+    date) pairs and, with promises, the rows of the promised documents."""
+    reads: list[int] = []
+    collect = pl.LazyFrame.collect
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        reads.append(1)
+        return collect(self, *args, **kwargs)
+
+    monkeypatch.setattr(pl.LazyFrame, "collect", counted)
+    promise = PromisedPart(
+        promise_id="PTP-1", document_id="I1", on=date(2026, 2, 5), amount=Money("10.00", "USD")
+    )
+    options: dict[str, Any] = {"as_of": date(2026, 1, 31), "horizon": 1, "profiles": [portfolio()]}
+    forecast_frame(small_items().lazy(), **options)
+    assert len(reads) == 2
+    forecast_frame(small_items().lazy(), promises=[promise], **options)
+    assert len(reads) == 2 + 3
+    assert "three small reads" in " ".join((forecast_frame.__doc__ or "").split())

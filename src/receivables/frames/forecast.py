@@ -253,8 +253,9 @@ def forecast_frame(
       ``expected`` (the periods' sum) and ``items``.
 
     Amounts are Int64 minor units of the report ``currency`` (the items' one currency when
-    not given). Lazy frames stay lazy except for two small reads the engine answers: the
-    distinct currencies and the distinct (customer, due date) pairs.
+    not given). Lazy frames stay lazy except for three small reads the engine answers: the
+    distinct currencies, the distinct (customer, due date) pairs and, when ``promises`` are
+    given, the open and disputed amounts of the promised documents (one row each).
 
     Raises:
         ForecastError: an unknown period or a horizon below one (as :func:`forecast`).
