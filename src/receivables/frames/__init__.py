@@ -34,6 +34,7 @@ from receivables.frames.convert import (
 from receivables.frames.disputes import disputes_to_frame
 from receivables.frames.forecast import ForecastLevel, forecast_frame
 from receivables.frames.metrics import DsoMethod, dso_frame
+from receivables.frames.profiles import applications_to_frame, payment_profiles_frame
 from receivables.frames.schema import FloatMoneyColumn, FrameSchema, FramesError
 
 __all__ = [
@@ -45,11 +46,13 @@ __all__ = [
     "FrameSchema",
     "FramesError",
     "age_frame",
+    "applications_to_frame",
     "disputes_to_frame",
     "dso_frame",
     "forecast_frame",
     "ledger_from_frame",
     "ledger_to_frame",
     "merge_aging_frames",
+    "payment_profiles_frame",
     "reductions_to_frame",
 ]
