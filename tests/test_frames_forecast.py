@@ -413,3 +413,51 @@ def test_the_docstring_names_every_read_of_a_lazy_frame(monkeypatch: pytest.Monk
     forecast_frame(small_items().lazy(), promises=[promise], **options)
     assert len(reads) == 2 + 3
     assert "three small reads" in " ".join((forecast_frame.__doc__ or "").split())
+
+
+@pytest.mark.parametrize(
+    ("overrides", "column"),
+    [
+        ({"due_date": pl.Series([None], dtype=pl.Date)}, "due_date"),
+        ({"customer_id": pl.Series([None], dtype=pl.String)}, "customer_id"),
+        ({"document_id": pl.Series([None], dtype=pl.String)}, "document_id"),
+        ({"currency": pl.Series([None], dtype=pl.String)}, "currency"),
+        ({"open_amount": pl.Series([None], dtype=pl.Int64)}, "open_amount"),
+        ({"open_amount": [-500]}, "open_amount"),
+        ({"disputed": [-500]}, "disputed"),
+    ],
+)
+def test_a_missing_or_negative_value_of_a_debit_is_refused_naming_the_column(
+    overrides: dict[str, Any], column: str
+) -> None:
+    """The object model has no debit without a due date, customer, id or currency, and no
+    negative open or disputed amount: such a row is refused, not forecast as something
+    else or silently left out."""
+    with pytest.raises(FramesError, match=f"'{column}'") as raised:
+        forecast_frame(
+            small_items(**overrides),
+            as_of=date(2026, 1, 31),
+            horizon=1,
+            currency="USD",
+            profiles=[portfolio()],
+        )
+    assert raised.value.field == column
+
+
+def test_a_missing_currency_in_a_pandas_object_column_is_named() -> None:
+    """pandas holds a missing string as NaN: the row is refused for its currency, not
+    read as a currency called 'nan'."""
+    items = small_items(
+        document_id=["I1", "I2"],
+        customer_id=["C1", "C1"],
+        kind=["invoice"] * 2,
+        currency=["USD", None],
+        issue_date=[date(2026, 1, 5)] * 2,
+        due_date=[date(2026, 2, 4)] * 2,
+        open_amount=[10000, 10000],
+    ).to_pandas()
+    assert items["currency"].isna().iloc[1]
+    with pytest.raises(FramesError, match="'currency': document I2 has no currency"):
+        forecast_frame(
+            items, as_of=date(2026, 1, 31), horizon=1, currency="USD", profiles=[portfolio()]
+        )

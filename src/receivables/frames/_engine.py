@@ -74,9 +74,10 @@ def collect(frame: Frame) -> nw.DataFrame[Any]:
 
 
 def distinct(frame: Frame, column: str) -> list[str]:
-    """The distinct non-null values of a (small-cardinality) string column, sorted."""
+    """The distinct non-null values of a (small-cardinality) string column, sorted (a
+    missing value of a pandas object column is NaN, not None: it is left out too)."""
     values = collect(frame.select(nw.col(column)).unique()).get_column(column).to_list()
-    return sorted(str(v) for v in values if v is not None)
+    return sorted(str(v) for v in values if v is not None and v == v)
 
 
 def epoch_day(day: date) -> int:

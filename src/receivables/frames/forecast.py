@@ -108,16 +108,56 @@ def _convert_minor(units: int, factor: tuple[int, int] | None) -> int:
     return magnitude if units >= 0 else -magnitude
 
 
+def _problems(schema: FrameSchema, has_disputes: bool) -> list[tuple[nw.Expr, str, str]]:
+    """What the object model cannot hold in an open debit: (test, column, what is wrong)."""
+    problems = [
+        (nw.col("_doc").is_null(), schema.document_id, "has no document id"),
+        (nw.col("_cust").is_null(), schema.customer_id, "has no customer"),
+        (nw.col(schema.currency).is_null(), schema.currency, "has no currency"),
+        (nw.col(schema.due_date).is_null(), schema.due_date, "has no due date"),
+        (nw.col("_open").is_null(), schema.open_amount, "has no open amount"),
+        (nw.col("_open") < 0, schema.open_amount, "has a negative open amount"),
+    ]
+    if has_disputes:
+        problems.append((nw.col("_held_n") < 0, schema.disputed, "has a negative disputed amount"))
+    return problems
+
+
+def _flagged(problems: Sequence[tuple[nw.Expr, str, str]]) -> nw.Expr:
+    """``_bad``: 1 + the index of a row's first problem, 0 for a sound row."""
+    flag = nw.lit(0, nw.Int64)
+    for index in range(len(problems) - 1, -1, -1):
+        flag = nw.when(problems[index][0]).then(nw.lit(index + 1, nw.Int64)).otherwise(flag)
+    return flag
+
+
+def _refuse(
+    f: nw.LazyFrame[Any], flags: Sequence[int], problems: Sequence[tuple[nw.Expr, str, str]]
+) -> None:
+    """FramesError naming the column (and a document) of the first problem found."""
+    first = min(flags)
+    _, column, what = problems[first - 1]
+    found = en.collect(f.filter(nw.col("_bad") == first).select("_doc").head(1)).rows()
+    doc_id = found[0][0] if found and found[0][0] is not None else None
+    named = f"document {doc_id}" if doc_id is not None else "a debit"
+    raise FramesError(
+        f"column {column!r}: {named} {what}; an open debit needs a document id, customer,"
+        " currency, due date and an open amount, none of them negative",
+        document_id=doc_id,
+        field=column,
+    )
+
+
 def _weights_table(
     f: nw.LazyFrame[Any],
     *,
+    pairs: Sequence[tuple[str, int]],
     profiles: Sequence[PaymentProfile],
     as_of: date,
     spans: Sequence[tuple[date, date]],
 ) -> nw.LazyFrame[Any]:
     """The weights of every distinct (customer, due day) of ``f``, as a table in its engine."""
     portfolio, by_customer = _profiles_by_customer(profiles)
-    pairs = en.collect(f.select("_cust", "_due_day").unique()).rows()
     n = len(spans)
     data: dict[str, list[str | int]] = defaultdict(list)
     weighers: dict[str | None, ItemWeigher] = {}
@@ -259,7 +299,9 @@ def forecast_frame(
 
     Raises:
         ForecastError: an unknown period or a horizon below one (as :func:`forecast`).
-        FramesError: a missing column, a money column of another type, bad profiles.
+        FramesError: a missing column, a money column of another type, bad profiles; a
+            debit without a document id, customer, currency, due date or open amount, or
+            with a negative open or disputed amount (named by its column and document).
         CurrencyMismatch: items in several currencies and no report currency.
         MissingRate: a currency with no rate to ``currency`` on ``as_of``.
 
@@ -329,7 +371,11 @@ def forecast_frame(
         _held_n=minor(schema.disputed).fill_null(0) if has_disputes else zero,
         _cust=nw.col(schema.customer_id).cast(nw.String),
         _doc=nw.col(schema.document_id).cast(nw.String),
-    ).filter(nw.col("_open") != 0)
+    )
+    problems = _problems(schema, has_disputes)
+    f = f.with_columns(_bad=_flagged(problems)).filter(
+        (nw.col("_open").fill_null(0) != 0) | (nw.col("_bad") != 0)
+    )
     f = en.revalue(f, amount="_open", out="_open_r", currency=schema.currency, factors=factors)
     f = en.revalue(f, amount="_held_n", out="_held_r", currency=schema.currency, factors=factors)
     f = en.with_epoch_days(f, {"_due_day": schema.due_date})
@@ -338,7 +384,13 @@ def forecast_frame(
         .then(nw.col("_held_r"))
         .otherwise(nw.col("_open_r"))
     )
-    weights = _weights_table(f, profiles=profiles, as_of=as_of, spans=spans)
+    # the one read of the pairs also tells whether any row is unsound
+    found = en.collect(f.select("_cust", "_due_day", "_bad").unique()).rows()
+    flags = [flag for _, _, flag in found if flag]
+    if flags:
+        _refuse(f, flags, problems)
+    pairs = [(customer, due_day) for customer, due_day, _ in found]
+    weights = _weights_table(f, pairs=pairs, profiles=profiles, as_of=as_of, spans=spans)
     f = f.join(weights, on=["_cust", "_due_day"], how="inner")
     promised = _promises_table(
         f, promises=promises, as_of=as_of, spans=spans, factors=factors, schema=schema
