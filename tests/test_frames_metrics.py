@@ -10,6 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("narwhals", reason="the frames extra (narwhals) is not installed")
 pl = pytest.importorskip("polars", reason="polars is not installed")
@@ -23,6 +25,7 @@ from receivables.frames import (  # noqa: E402
     ledger_to_frame,
     reductions_to_frame,
 )
+from receivables.frames._engine import mul_div_half_up  # noqa: E402
 from receivables.frames.disputes import disputes_to_frame  # noqa: E402
 from receivables.metrics import Metric, MetricError, Period, countback_dso, dso  # noqa: E402
 from receivables.money import FxRate, FxRates, minor_units  # noqa: E402
@@ -447,3 +450,108 @@ def test_disputes_to_frame_writes_one_row_per_dispute_in_minor_units() -> None:
     row = frame.filter(pl.col("dispute_id") == kwd.id).row(0, named=True)
     assert row["amount"] == int(kwd.amount.amount.scaleb(3))
     assert row["resolved_on"] is None
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_dso_of_a_large_book_does_not_overflow(backend: str) -> None:
+    """Two invoices of IDR 2,000,000,000,000.00 (2 * 10**14 minor units each; some
+    USD 125 million), issued 1 March and 1 December 2025, open at the year end: DSO over
+    the year is 4e14 / 4e14 x 365 = 365.00 days, the average 182.50, and the countback
+    counts December's 31 days and stops at November, which had no sales. The product
+    4e14 x 36,500 does not fit 64 bits; the engine's answer must still be exact."""
+    from receivables.ledger import Ledger
+    from receivables.models import Invoice
+    from receivables.money import Money
+
+    units = 2 * 10**14
+    issued = [date(2025, 3, 1), date(2025, 12, 1)]
+    ledger = Ledger(
+        [
+            Invoice(
+                id=f"I{i}",
+                customer_id="C1",
+                issue_date=on,
+                due_date=on,
+                total=Money.from_minor(units, "IDR"),
+            )
+            for i, on in enumerate(issued)
+        ]
+    )
+    year = Period.custom(date(2025, 1, 1), date(2025, 12, 31))
+    docs = pl.DataFrame(
+        {
+            "document_id": ["I0", "I1"],
+            "customer_id": ["C1", "C1"],
+            "kind": ["invoice"] * 2,
+            "currency": ["IDR"] * 2,
+            "issue_date": issued,
+            "amount": [units, units],
+        }
+    )
+    reds = pl.DataFrame(
+        {"document_id": ["I0"], "reduced_on": [date(2026, 1, 5)], "reduction": [100]}
+    )
+    docs, reds = BACKENDS[backend](docs), BACKENDS[backend](reds)
+    for method in ("standard", "average"):
+        (row,) = rows_of(dso_frame(docs, reds, period=year, method=method))  # type: ignore[arg-type]
+        metric = dso(ledger, period=year, method=method)  # type: ignore[arg-type]
+        assert metric.value is not None
+        assert hundredths(row["dso_hundredths"]) == int(metric.value.scaleb(2)), method
+    assert [
+        hundredths(r["dso_hundredths"])
+        for r in rows_of(dso_frame(docs, reds, period=year, method="average"))
+    ] == [18250]
+    end = date(2025, 12, 31)
+    (row,) = rows_of(dso_frame(docs, reds, method="countback", as_of=end))
+    metric = countback_dso(ledger, as_of=end)
+    assert (hundredths(row["dso_hundredths"]), row["lower_bound"]) == (3100, True)
+    assert metric.value == Decimal("31.00")
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_a_large_partial_countback_period_does_not_overflow(backend: str) -> None:
+    """AR of 1.5e15 IDR minor units against 2e15 of October sales (31 days) as of
+    31 October: 3/4 x 31 = 23.25 days, where 1.5e15 x 3,100 x 2 would leave 64 bits."""
+    docs = pl.DataFrame(
+        {
+            "document_id": ["I1"],
+            "customer_id": ["C1"],
+            "kind": ["invoice"],
+            "currency": ["IDR"],
+            "issue_date": [date(2025, 10, 1)],
+            "amount": [2 * 10**15],
+        }
+    )
+    reds = pl.DataFrame(
+        {"document_id": ["I1"], "reduced_on": [date(2025, 10, 20)], "reduction": [5 * 10**14]}
+    )
+    (row,) = rows_of(
+        dso_frame(
+            BACKENDS[backend](docs),
+            BACKENDS[backend](reds),
+            method="countback",
+            as_of=date(2025, 10, 31),
+        )
+    )
+    assert (hundredths(row["dso_hundredths"]), row["lower_bound"]) == (2325, False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(min_value=-(2**61), max_value=2**61),
+    st.integers(min_value=1, max_value=2**61),
+    st.integers(min_value=0, max_value=2**22),
+)
+def test_the_engine_product_and_quotient_is_exact(value: int, divisor: int, factor: int) -> None:
+    """value x factor / divisor, rounded half away from zero, as exact integer arithmetic
+    gives it, whenever the result fits 62 bits (a literal factor and a factor column)."""
+    magnitude, rest = divmod(abs(value) * factor, divisor)
+    want = (magnitude + (2 * rest >= divisor)) * (-1 if value < 0 else 1)
+    assume(abs(want) < 2**62)
+    frame = nw.from_native(pl.LazyFrame({"v": [value], "d": [divisor], "k": [factor]}))
+    literal = mul_div_half_up(frame, value="v", factor=factor, divisor="d", out="x")
+    column = mul_div_half_up(
+        frame, value="v", factor="k", divisor="d", out="x", factor_bits=factor.bit_length()
+    )
+    assert literal.collect()["x"].to_list() == [want]
+    assert column.collect()["x"].to_list() == [want]

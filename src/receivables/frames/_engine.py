@@ -170,6 +170,69 @@ def div_half_up(numerator: nw.Expr, denominator: nw.Expr) -> nw.Expr:
     return magnitude * sign_of(numerator)
 
 
+def mul_div_half_up(
+    frame: nw.LazyFrame[Any],
+    *,
+    value: str,
+    factor: int | str,
+    divisor: str,
+    out: str,
+    factor_bits: int = 0,
+) -> nw.LazyFrame[Any]:
+    """Add column ``out``: ``value * factor / divisor`` rounded half away from zero, exactly,
+    without forming the product (a DSO of 4e14 minor units over a year is 4e14 x 36,500).
+
+    With $|v| = qd + r$, $|v| k / d = qk + rk/d$, and $\\lfloor rk/d \\rfloor$ is built bit
+    by bit of $k$, most significant first (double, add $r$ where the bit is set, take $d$
+    out whenever the remainder reaches it), so no step exceeds $2d$. ``divisor`` must be
+    positive and below 2**62, ``|value|`` below 2**62, the result must fit 62 bits;
+    ``factor`` is an integer >= 0 or an Int64 column of them below ``2**factor_bits``.
+
+    Examples:
+        >>> import polars as pl
+        >>> f = nw.from_native(pl.LazyFrame({"v": [4 * 10**14, -7], "d": [4 * 10**14, 2]}))
+        >>> mul_div_half_up(f, value="v", factor=36_500, divisor="d", out="x").collect()[
+        ...     "x"].to_list()
+        [36500, -127750]
+    """
+    if isinstance(factor, int):
+        if factor < 0:
+            raise FramesError(f"factor {factor} must be 0 or more", field="factor")
+        bits = factor.bit_length()
+        k: nw.Expr = nw.lit(factor, nw.Int64)
+    else:
+        bits = factor_bits
+        k = nw.col(factor)
+    d = nw.col(divisor)
+    magnitude = nw.col(value).abs()
+    # scratch names distinct whatever their case: DuckDB's column names are case-insensitive
+    frame = frame.with_columns(
+        (magnitude // d).alias("_md_quot"),
+        (magnitude % d).alias("_md_rem"),
+        sign_of(nw.col(value)).alias("_md_sign"),
+        nw.lit(0, nw.Int64).alias("_md_acc"),
+        nw.lit(0, nw.Int64).alias("_md_rest"),
+    )
+    for i in range(bits - 1, -1, -1):
+        # one column step a bit (Dask's graph grows with every step): double, then add
+        doubled = nw.col("_md_rest") * 2
+        first = (doubled >= d).cast(nw.Int64)
+        if isinstance(factor, int):
+            added = doubled - first * d + (nw.col("_md_rem") if (factor >> i) & 1 else 0)
+        else:
+            added = doubled - first * d + nw.col("_md_rem") * ((k // 2**i) % 2)
+        second = (added >= d).cast(nw.Int64)
+        frame = frame.with_columns(
+            (nw.col("_md_acc") * 2 + first + second).alias("_md_acc"),
+            (added - second * d).alias("_md_rest"),
+        )
+    up = (nw.col("_md_rest") * 2 >= d).cast(nw.Int64)
+    result = (nw.col("_md_quot") * k + nw.col("_md_acc") + up) * nw.col("_md_sign")
+    return frame.with_columns(result.alias(out)).drop(
+        "_md_quot", "_md_rem", "_md_sign", "_md_acc", "_md_rest"
+    )
+
+
 def _limbs(value: int) -> list[int]:
     digits: list[int] = []
     while value:
