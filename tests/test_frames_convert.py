@@ -170,3 +170,40 @@ def test_importing_frames_without_narwhals_names_the_extra(monkeypatch: pytest.M
         monkeypatch.delitem(sys.modules, name)
     with pytest.raises(ImportError, match=r"receivables\[frames\]"):
         importlib.import_module("receivables.frames")
+
+
+@pytest.mark.parametrize("backend", ["polars", "pandas", "pyarrow"])
+def test_frames_with_no_rows_are_typed_and_the_calculators_read_them(backend: str) -> None:
+    """Nothing open before the invoice, no movement at all: the columns still say Int64
+    money and strings, so aging, DSO and the forecast answer with zero lines."""
+    from receivables.forecast import payment_profiles
+    from receivables.frames import age_frame, dso_frame, forecast_frame
+    from receivables.metrics import Period
+
+    ledger = Ledger(
+        [
+            Invoice(
+                id="I1",
+                customer_id="C1",
+                issue_date=date(2026, 1, 5),
+                terms="NET 30",
+                total=Money("12.34", "USD"),
+            )
+        ]
+    )
+    early = date(2025, 12, 1)
+    items = ledger_to_frame(ledger, backend, as_of=early)
+    schema = nw.from_native(items).collect_schema()
+    assert schema["open_amount"] == nw.Int64
+    assert schema["promised"] == nw.Int64
+    assert schema["customer_id"] == nw.String
+    reductions = reductions_to_frame(ledger, backend)
+    assert nw.from_native(reductions).collect_schema()["reduction"] == nw.Int64
+    assert len(nw.from_native(age_frame(items, as_of=early))) == 0
+    profiles = payment_profiles(ledger, as_of=early)
+    periods = forecast_frame(items, as_of=early, horizon=1, profiles=profiles, currency="USD")
+    assert nw.from_native(periods).rows() == [
+        (0, "2025-12", date(2025, 12, 2), date(2025, 12, 31), 0, 0, 0, 0, 0, "USD")
+    ]
+    dso = dso_frame(ledger_to_frame(ledger, backend), reductions, period=Period.quarter(2026, 1))
+    assert nw.from_native(dso).select("ending_ar", "credit_sales").rows() == [(1234, 1234)]

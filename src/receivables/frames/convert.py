@@ -52,13 +52,26 @@ def _group(ledger: Ledger, customer_id: str) -> str:
     return customer_id
 
 
+# Money and counts: Int64 even when a frame has no rows (an empty list says no type)
+_INT_COLUMNS = frozenset(
+    ("amount", "open_amount", "disputed", "promised", "reduction", "discount", "write_off")
+)
+
+
+def _is_int_column(name: str, values: list[Any]) -> bool:
+    return _is_int(values) or (not values and name in _INT_COLUMNS)
+
+
 def _build(data: Mapping[str, list[Any]], dates: Sequence[str], backend: str) -> Any:
-    """An eager native frame of ``data`` (strings, dates, Int64 money)."""
+    """An eager native frame of ``data`` (strings, dates, Int64 money), typed even when
+    it has no rows."""
     if backend == "polars":
         import polars as pl
 
         overrides = dict.fromkeys(dates, pl.Date) | {
-            c: pl.Int64 for c, v in data.items() if c not in dates and _is_int(v)
+            c: pl.Int64 if _is_int_column(c, v) else pl.String
+            for c, v in data.items()
+            if c not in dates and (_is_int_column(c, v) or not v)
         }
         return pl.DataFrame(dict(data), schema_overrides=overrides)
     if backend == "pyarrow":
@@ -68,8 +81,8 @@ def _build(data: Mapping[str, list[Any]], dates: Sequence[str], backend: str) ->
             c: pa.array(v, type=pa.date32())
             if c in dates
             else pa.array(v, type=pa.int64())
-            if _is_int(v)
-            else pa.array(v)
+            if _is_int_column(c, v)
+            else pa.array(v, type=None if v else pa.string())
             for c, v in data.items()
         }
         return pa.table(arrays)
@@ -80,7 +93,7 @@ def _build(data: Mapping[str, list[Any]], dates: Sequence[str], backend: str) ->
         for c, v in data.items():
             if c in dates:
                 columns[c] = pd.to_datetime(pd.Series(v, dtype=object)).astype("datetime64[ms]")
-            elif _is_int(v):
+            elif _is_int_column(c, v):
                 columns[c] = pd.Series(v, dtype="int64")
             else:
                 columns[c] = pd.Series(v, dtype=object if not v else None)
