@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,8 +11,8 @@ import pytest
 pytest.importorskip("narwhals", reason="the frames extra (narwhals) is not installed")
 pl = pytest.importorskip("polars", reason="polars is not installed")
 
-import narwhals as nw  # noqa: E402
 
+from frame_engines import BACKENDS, rows_of  # noqa: E402
 from receivables.aging import AgingError, Buckets, age  # noqa: E402
 from receivables.errors import MissingRate  # noqa: E402
 from receivables.frames import (  # noqa: E402
@@ -28,27 +27,6 @@ from receivables.ledger import Ledger  # noqa: E402
 from receivables.models import Invoice, Payment  # noqa: E402
 from receivables.money import minor_units  # noqa: E402
 from receivables.sample import SAMPLE_AS_OF, sample_ledger, sample_rates  # noqa: E402
-
-
-def _duckdb(frame: Any) -> Any:
-    duckdb = pytest.importorskip("duckdb", reason="duckdb is not installed")
-    return duckdb.from_arrow(frame.to_arrow())
-
-
-BACKENDS: dict[str, Callable[[Any], Any]] = {
-    "polars": lambda f: f,
-    "polars-lazy": lambda f: f.lazy(),
-    "pandas": lambda f: f.to_pandas(),
-    "pyarrow": lambda f: f.to_arrow(),
-    "duckdb": _duckdb,
-}
-
-
-def rows_of(native: Any) -> list[dict[str, Any]]:
-    frame = nw.from_native(native)
-    if isinstance(frame, nw.LazyFrame):
-        frame = frame.collect()
-    return list(frame.iter_rows(named=True))
 
 
 def expected_lines(report: Any, level: str) -> dict[tuple[str, str], dict[str, int]]:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ pl = pytest.importorskip("polars", reason="polars is not installed")
 
 import narwhals as nw  # noqa: E402
 
+from frame_engines import BACKENDS  # noqa: E402
 from receivables.forecast import payment_profiles, promise_schedule  # noqa: E402
 from receivables.frames import (  # noqa: E402
     age_frame,
@@ -25,19 +25,6 @@ from receivables.frames import (  # noqa: E402
 from receivables.metrics import Period  # noqa: E402
 from receivables.sample import SAMPLE_AS_OF, sample_ledger, sample_rates  # noqa: E402
 
-
-def _duckdb(frame: Any) -> Any:
-    duckdb = pytest.importorskip("duckdb", reason="duckdb is not installed")
-    return duckdb.from_arrow(frame.to_arrow())
-
-
-BACKENDS: dict[str, Callable[[Any], Any]] = {
-    "polars": lambda f: f,
-    "polars-lazy": lambda f: f.lazy(),
-    "pandas": lambda f: f.to_pandas(),
-    "pyarrow": lambda f: f.to_arrow(),
-    "duckdb": _duckdb,
-}
 NOT_MONEY = {"customer_id", "currency", "label", "start", "end"}
 
 

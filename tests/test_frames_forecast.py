@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -17,6 +16,7 @@ pl = pytest.importorskip("polars", reason="polars is not installed")
 
 import narwhals as nw  # noqa: E402
 
+from frame_engines import BACKENDS  # noqa: E402
 from receivables.errors import CurrencyMismatch, MissingRate  # noqa: E402
 from receivables.forecast import (  # noqa: E402
     PARTS,
@@ -39,20 +39,6 @@ from receivables.frames import (  # noqa: E402
 from receivables.frames.forecast import _spread  # noqa: E402
 from receivables.money import Money, largest_remainder  # noqa: E402
 from receivables.sample import SAMPLE_AS_OF, sample_ledger, sample_rates  # noqa: E402
-
-
-def _duckdb(frame: Any) -> Any:
-    duckdb = pytest.importorskip("duckdb", reason="duckdb is not installed")
-    return duckdb.from_arrow(frame.to_arrow())
-
-
-BACKENDS: dict[str, Callable[[Any], Any]] = {
-    "polars": lambda f: f,
-    "polars-lazy": lambda f: f.lazy(),
-    "pandas": lambda f: f.to_pandas(),
-    "pyarrow": lambda f: f.to_arrow(),
-    "duckdb": _duckdb,
-}
 
 OPTIONS: dict[str, dict[str, Any]] = {
     "usd-3-months": {"period": "month", "horizon": 3, "currency": "USD"},

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,6 +17,7 @@ pl = pytest.importorskip("polars", reason="polars is not installed")
 
 import narwhals as nw  # noqa: E402
 
+from frame_engines import BACKENDS, rows_of  # noqa: E402
 from receivables.errors import MissingRate, UnknownCurrency  # noqa: E402
 from receivables.frames import (  # noqa: E402
     FramesError,
@@ -31,27 +31,7 @@ from receivables.metrics import Metric, MetricError, Period, countback_dso, dso 
 from receivables.money import FxRate, FxRates, minor_units  # noqa: E402
 from receivables.sample import SAMPLE_AS_OF, sample_ledger, sample_rates  # noqa: E402
 
-
-def _duckdb(frame: Any) -> Any:
-    duckdb = pytest.importorskip("duckdb", reason="duckdb is not installed")
-    return duckdb.from_arrow(frame.to_arrow())
-
-
-BACKENDS: dict[str, Callable[[Any], Any]] = {
-    "polars": lambda f: f,
-    "polars-lazy": lambda f: f.lazy(),
-    "pandas": lambda f: f.to_pandas(),
-    "pyarrow": lambda f: f.to_arrow(),
-    "duckdb": _duckdb,
-}
 Q3 = Period.quarter(2026, 3)
-
-
-def rows_of(native: Any) -> list[dict[str, Any]]:
-    frame = nw.from_native(native)
-    if isinstance(frame, nw.LazyFrame):
-        frame = frame.collect()
-    return list(frame.iter_rows(named=True))
 
 
 def hundredths(value: Any) -> int | None:

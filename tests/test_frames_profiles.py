@@ -3,7 +3,6 @@ engine; applications_to_frame; and each bad input."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 pytest.importorskip("narwhals", reason="the frames extra (narwhals) is not installed")
 pl = pytest.importorskip("polars", reason="polars is not installed")
 
+from frame_engines import BACKENDS  # noqa: E402
 from receivables.errors import CurrencyMismatch, MissingRate  # noqa: E402
 from receivables.forecast import (  # noqa: E402
     PaymentProfile,
@@ -38,20 +38,6 @@ from receivables.ledger import Ledger  # noqa: E402
 from receivables.models import Application, CreditMemo, Invoice, Payment  # noqa: E402
 from receivables.money import FxRate, FxRates  # noqa: E402
 from receivables.sample import SAMPLE_AS_OF, sample_ledger, sample_rates  # noqa: E402
-
-
-def _duckdb(frame: Any) -> Any:
-    duckdb = pytest.importorskip("duckdb", reason="duckdb is not installed")
-    return duckdb.from_arrow(frame.to_arrow())
-
-
-BACKENDS: dict[str, Callable[[Any], Any]] = {
-    "polars": lambda f: f,
-    "polars-lazy": lambda f: f.lazy(),
-    "pandas": lambda f: f.to_pandas(),
-    "pyarrow": lambda f: f.to_arrow(),
-    "duckdb": _duckdb,
-}
 
 STRICT = ProfilePolicy(credibility_k=Decimal(2), lookback_days=365, maturity_days=60)
 OPTIONS: dict[str, dict[str, Any]] = {
