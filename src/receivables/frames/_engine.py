@@ -15,8 +15,9 @@ from typing import Any, TypeAlias
 import narwhals as nw
 from narwhals.dtypes import DType
 
+from receivables.errors import UnknownCurrency
 from receivables.frames.schema import FloatMoneyColumn, FramesError
-from receivables.money import minor_units
+from receivables.money import Money, minor_units
 
 Frame: TypeAlias = "nw.DataFrame[Any] | nw.LazyFrame[Any]"
 
@@ -78,6 +79,29 @@ def distinct(frame: Frame, column: str) -> list[str]:
     missing value of a pandas object column is NaN, not None: it is left out too)."""
     values = collect(frame.select(nw.col(column)).unique()).get_column(column).to_list()
     return sorted(str(v) for v in values if v is not None and v == v)
+
+
+def currencies(frame: nw.LazyFrame[Any], column: str) -> tuple[nw.LazyFrame[Any], list[str]]:
+    """The frame with its currency codes in ISO form (``" usd"`` becomes ``"USD"``, as
+    :class:`~receivables.money.Money` reads them), and its distinct codes, sorted.
+
+    One small read (the distinct codes); the column is rewritten only where a code is not
+    already in ISO form. An unknown code raises :class:`UnknownCurrency` naming the column.
+    """
+    canonical: dict[str, str] = {}
+    for raw in distinct(frame, column):
+        try:
+            canonical[raw] = Money.zero(raw).code
+        except UnknownCurrency:
+            raise UnknownCurrency(raw, field=column) from None
+    fixes = {raw: code for raw, code in canonical.items() if raw != code}
+    if fixes:
+        expr = nw.col(column)
+        for raw in sorted(fixes, reverse=True):
+            iso = nw.lit(fixes[raw], nw.String)
+            expr = nw.when(nw.col(column) == raw).then(iso).otherwise(expr)
+        frame = frame.with_columns(expr.alias(column))
+    return frame, sorted(set(canonical.values()))
 
 
 def epoch_day(day: date) -> int:

@@ -215,9 +215,7 @@ def age_frame(
     money = [schema.open_amount, *parts.values()]
     currencies: list[str] | None = None
     if currency is not None or en.needs_currencies(columns, money):
-        currencies = en.distinct(f, schema.currency)
-        for code in currencies:
-            minor_units(code)
+        f, currencies = en.currencies(f, schema.currency)
     quotes = _quotes(currencies or [], currency, rates, as_of) if currency else {}
 
     def minor(column: str) -> nw.Expr:

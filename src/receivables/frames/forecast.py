@@ -39,7 +39,7 @@ from receivables.forecast import (
 from receivables.frames import _engine as en
 from receivables.frames.aging import _factors, _quotes
 from receivables.frames.schema import FrameSchema, FramesError
-from receivables.money import FxRates, Money, minor_units
+from receivables.money import FxRates, Money
 
 __all__ = ["ForecastLevel", "forecast_frame"]
 
@@ -350,9 +350,7 @@ def forecast_frame(
     )
     has_disputes = schema.disputed in columns
     f = f.filter(nw.col(schema.kind).is_in(DEBIT_KINDS))
-    currencies = en.distinct(f, schema.currency)
-    for code in currencies:
-        minor_units(code)
+    f, currencies = en.currencies(f, schema.currency)
     report = _report_currency(currencies, currency)
     factors = _factors(_quotes(currencies, report, rates, as_of), report)
 

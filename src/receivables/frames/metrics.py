@@ -181,9 +181,7 @@ def dso_frame(
         or en.needs_currencies(red_cols, [schema.reduction])
         or (dsp is not None and en.needs_currencies(en.dtypes(dsp), [schema.amount]))
     ):
-        currencies = en.distinct(docs, schema.currency)
-        for code in currencies:
-            minor_units(code)
+        docs, currencies = en.currencies(docs, schema.currency)
     keys = [schema.customer_id, schema.currency] if level == "customer" else [schema.currency]
 
     def minor(frame: nw.LazyFrame[Any], column: str) -> nw.Expr:

@@ -200,9 +200,7 @@ def payment_profiles_frame(
             " float_precision=<decimals in the data> to convert it explicitly",
             field="amount",
         )
-    currencies = en.distinct(docs, schema.currency)
-    for code in currencies:
-        minor_units(code)
+    docs, currencies = en.currencies(docs, schema.currency)
     report = _report_currency(currencies, currency)
     since, matured_by = _window(as_of, policy)
 
