@@ -15,7 +15,7 @@ from typing import Any, TypeAlias
 import narwhals as nw
 from narwhals.dtypes import DType
 
-from receivables.errors import UnknownCurrency
+from receivables.errors import CurrencyMismatch, MissingRate, UnknownCurrency
 from receivables.frames.schema import FloatMoneyColumn, FramesError
 from receivables.money import Money, minor_units
 
@@ -102,6 +102,52 @@ def currencies(frame: nw.LazyFrame[Any], column: str) -> tuple[nw.LazyFrame[Any]
             expr = nw.when(nw.col(column) == raw).then(iso).otherwise(expr)
         frame = frame.with_columns(expr.alias(column))
     return frame, sorted(set(canonical.values()))
+
+
+def same_engine(docs: nw.LazyFrame[Any], native: object, what: str) -> nw.LazyFrame[Any]:
+    """The second frame of a calculation (``what``) as a plan, refused when its engine is not
+    that of the documents frame: a join cannot cross engines."""
+    frame = planned(from_native(native, what))
+    if frame.implementation != docs.implementation:
+        raise FramesError(
+            f"documents is a {docs.implementation} frame and {what} a"
+            f" {frame.implementation} one: pass them in one engine",
+            field=what,
+        )
+    return frame
+
+
+def report_currency(
+    currencies: Sequence[str], currency: str | None, *, rows: str, empty: str
+) -> str:
+    """The report currency: ``currency`` when given, else the one currency of the ``rows``;
+    several currencies without ``currency`` are a :class:`CurrencyMismatch`, none (the
+    ``empty`` case) a :class:`FramesError` asking for one."""
+    if currency is not None:
+        return Money.zero(currency).code
+    if len(currencies) > 1:
+        raise CurrencyMismatch(
+            f"currency: {rows} are in {', '.join(currencies)}; name a report currency and"
+            " pass rates",
+            field="currency",
+        )
+    if not currencies:
+        raise FramesError(f"currency: {empty}; name the report currency", field="currency")
+    return currencies[0]
+
+
+def mapped_rate(rates: Mapping[str, Decimal], code: str, report: str, on: date) -> Decimal:
+    """The rate from ``code`` into ``report`` out of a mapping of one rate per currency (for
+    every date): :class:`MissingRate` when it names none, a :class:`FramesError` when the
+    rate is not a ``Decimal``."""
+    if code not in rates:
+        raise MissingRate(code, report, on)
+    rate = rates[code]
+    if not isinstance(rate, Decimal):
+        raise FramesError(
+            f"rate {code}->{report} is {type(rate).__name__}: give a Decimal", field="rates"
+        )
+    return rate
 
 
 def epoch_day(day: date) -> int:

@@ -53,14 +53,7 @@ def _quotes(
         if isinstance(rates, FxRates):
             rate = rates.quote(code, currency, on=as_of).rate
         else:
-            if code not in rates:
-                raise MissingRate(code, currency, as_of)
-            rate = rates[code]
-            if not isinstance(rate, Decimal):
-                raise FramesError(
-                    f"rate {code}->{currency} is {type(rate).__name__}: give a Decimal",
-                    field="rates",
-                )
+            rate = en.mapped_rate(rates, code, currency, as_of)
         result[code] = en.rate_parts(rate)
     return result
 

@@ -39,7 +39,7 @@ from receivables.forecast import (
 from receivables.frames import _engine as en
 from receivables.frames.aging import _factors, _quotes
 from receivables.frames.schema import FrameSchema, FramesError
-from receivables.money import FxRates, Money
+from receivables.money import FxRates
 
 __all__ = ["ForecastLevel", "forecast_frame"]
 
@@ -75,24 +75,6 @@ def _profiles_by_customer(
             )
         by_customer[profile.customer_id] = profile
     return portfolio[0], by_customer
-
-
-def _report_currency(currencies: Sequence[str], currency: str | None) -> str:
-    if currency is not None:
-        return Money.zero(currency).code
-    if len(currencies) > 1:
-        raise CurrencyMismatch(
-            f"currency: the open items are in {', '.join(currencies)}; name a report"
-            " currency and pass rates",
-            field="currency",
-        )
-    if not currencies:
-        raise FramesError(
-            "currency: the frame has no open debit items to take a currency from; name the"
-            " report currency",
-            field="currency",
-        )
-    return currencies[0]
 
 
 def _convert_minor(units: int, factor: tuple[int, int] | None) -> int:
@@ -351,7 +333,12 @@ def forecast_frame(
     has_disputes = schema.disputed in columns
     f = f.filter(nw.col(schema.kind).is_in(DEBIT_KINDS))
     f, currencies = en.currencies(f, schema.currency)
-    report = _report_currency(currencies, currency)
+    report = en.report_currency(
+        currencies,
+        currency,
+        rows="the open items",
+        empty="the frame has no open debit items to take a currency from",
+    )
     factors = _factors(_quotes(currencies, report, rates, as_of), report)
 
     def minor(column: str) -> nw.Expr:

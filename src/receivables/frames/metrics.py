@@ -163,8 +163,8 @@ def dso_frame(
         )
     given = en.from_native(documents, "documents")
     docs = en.planned(given)
-    reds = _same_engine(docs, reductions, "reductions")
-    dsp = _same_engine(docs, disputes, "disputes") if disputes is not None else None
+    reds = en.same_engine(docs, reductions, "reductions")
+    dsp = en.same_engine(docs, disputes, "disputes") if disputes is not None else None
     doc_cols = en.dtypes(docs)
     red_cols = en.dtypes(reds)
     keys_all = [schema.document_id, schema.customer_id, schema.kind, schema.currency]
@@ -285,17 +285,6 @@ def _balance_names(balance_dates: list[date]) -> list[tuple[int, str]]:
 
 def _dispute_columns(schema: FrameSchema) -> list[str]:
     return [schema.document_id, "opened_on", "resolved_on", schema.amount]
-
-
-def _same_engine(docs: nw.LazyFrame[Any], native: object, what: str) -> nw.LazyFrame[Any]:
-    frame = en.planned(en.from_native(native, what))
-    if frame.implementation != docs.implementation:
-        raise FramesError(
-            f"documents is a {docs.implementation} frame and {what} a"
-            f" {frame.implementation} one: pass all in one engine",
-            field=what,
-        )
-    return frame
 
 
 def _filled(column: str) -> nw.Expr:
@@ -533,15 +522,7 @@ def _factors(
             continue
         adjust = minor_units(code) - target
         if rates is not None and not isinstance(rates, FxRates):
-            if code not in rates:
-                raise MissingRate(code, currency, on)
-            rate = rates[code]
-            if not isinstance(rate, Decimal) or isinstance(rate, bool):
-                raise FramesError(
-                    f"rate {code}->{currency} is {type(rate).__name__}: give a Decimal",
-                    field="rates",
-                )
-            numerator, places = en.rate_parts(rate)
+            numerator, places = en.rate_parts(en.mapped_rate(rates, code, currency, on))
             result.update({(code, day): (numerator, places + adjust) for day in days})
             continue
         for day in days:

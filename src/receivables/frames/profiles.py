@@ -30,7 +30,7 @@ from typing import Any, Final
 
 import narwhals as nw
 
-from receivables.errors import CurrencyMismatch, MissingRate
+from receivables.errors import CurrencyMismatch
 from receivables.forecast import (
     PaymentProfile,
     ProfilePolicy,
@@ -40,9 +40,9 @@ from receivables.forecast import (
 )
 from receivables.frames import _engine as en
 from receivables.frames.convert import Backend, _build
-from receivables.frames.schema import FloatMoneyColumn, FrameSchema, FramesError
+from receivables.frames.schema import FloatMoneyColumn, FrameSchema
 from receivables.ledger import Ledger
-from receivables.money import FxRates, Money, minor_units
+from receivables.money import FxRates, minor_units
 
 __all__ = ["APPLICATION_COLUMNS", "applications_to_frame", "payment_profiles_frame"]
 
@@ -172,7 +172,7 @@ def payment_profiles_frame(
     policy = policy or ProfilePolicy()
     schema = schema or FrameSchema()
     docs = en.planned(en.from_native(documents, "documents"))
-    apps = _same_engine(docs, applications, "applications")
+    apps = en.same_engine(docs, applications, "applications")
     doc_cols = en.dtypes(docs)
     en.require(
         doc_cols,
@@ -201,7 +201,12 @@ def payment_profiles_frame(
             field="amount",
         )
     docs, currencies = en.currencies(docs, schema.currency)
-    report = _report_currency(currencies, currency)
+    report = en.report_currency(
+        currencies,
+        currency,
+        rows="the documents",
+        empty="the documents frame has no currency to take",
+    )
     since, matured_by = _window(as_of, policy)
 
     def minor(frame: nw.LazyFrame[Any], column: str) -> nw.Expr:
@@ -342,34 +347,6 @@ def _gather(
     }
 
 
-def _same_engine(docs: nw.LazyFrame[Any], native: object, what: str) -> nw.LazyFrame[Any]:
-    frame = en.planned(en.from_native(native, what))
-    if frame.implementation != docs.implementation:
-        raise FramesError(
-            f"documents is a {docs.implementation} frame and {what} a"
-            f" {frame.implementation} one: pass both in one engine",
-            field=what,
-        )
-    return frame
-
-
-def _report_currency(currencies: Sequence[str], currency: str | None) -> str:
-    if currency is not None:
-        return Money.zero(currency).code
-    if len(currencies) > 1:
-        raise CurrencyMismatch(
-            f"currency: the documents are in {', '.join(currencies)}; name a report"
-            " currency and pass rates",
-            field="currency",
-        )
-    if not currencies:
-        raise FramesError(
-            "currency: the documents frame has no currency to take; name the report currency",
-            field="currency",
-        )
-    return currencies[0]
-
-
 def _with_days(
     f: nw.LazyFrame[Any], columns: Mapping[str, Any], schema: FrameSchema
 ) -> nw.LazyFrame[Any]:
@@ -433,14 +410,7 @@ def _rate(
         )
     if isinstance(rates, FxRates):
         return rates.quote(code, report, on=on).rate
-    if code not in rates:
-        raise MissingRate(code, report, on)
-    rate = rates[code]
-    if not isinstance(rate, Decimal):
-        raise FramesError(
-            f"rate {code}->{report} is {type(rate).__name__}: give a Decimal", field="rates"
-        )
-    return rate
+    return en.mapped_rate(rates, code, report, on)
 
 
 def _converted(
